@@ -1,0 +1,1 @@
+"""The command center: deadline sweep, alert escalation, live push, dashboard pages."""

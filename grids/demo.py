@@ -1,0 +1,357 @@
+"""A realistic demo district with Chinese names, deterministic for a seed.
+
+``small`` is what ``make run`` loads; ``jintan`` is the real size of Jintan
+District (14 towns, 300 villages, 581 grids, 2,686 micro-grids, 200,000
+households, 20,000 places). Boundaries are rectangles that tile the district
+exactly, so every point inside it locates to one grid.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .models import (
+    CareTag,
+    Gender,
+    Household,
+    HouseholdTag,
+    Level,
+    OrgUnit,
+    Place,
+    PlaceCategory,
+    Resident,
+    UnitKind,
+)
+from .personal_data import id_number_check_digit
+from .services import ancestry_of, units_bulk_load
+
+DISTRICT_CODE = "320413"
+DISTRICT_NAME = "金坛区"
+# Jintan's rough extent, longitude and latitude.
+DISTRICT_BOUNDS = (119.25, 31.55, 119.75, 31.90)
+
+TOWNS = [
+    ("金城镇", UnitKind.URBAN_STREET),
+    ("儒林镇", UnitKind.RURAL_TOWN),
+    ("直溪镇", UnitKind.RURAL_TOWN),
+    ("朱林镇", UnitKind.RURAL_TOWN),
+    ("薛埠镇", UnitKind.RURAL_TOWN),
+    ("指前镇", UnitKind.RURAL_TOWN),
+    ("尧塘街道", UnitKind.URBAN_STREET),
+    ("东城街道", UnitKind.URBAN_STREET),
+    ("西城街道", UnitKind.URBAN_STREET),
+    ("江东街道", UnitKind.URBAN_STREET),
+    ("开发区街道", UnitKind.INDUSTRIAL_PARK),
+    ("茅山街道", UnitKind.MIXED),
+    ("长荡湖街道", UnitKind.MIXED),
+    ("华城街道", UnitKind.URBAN_STREET),
+]
+VILLAGE_FIRST = "东西南北新河桥塘湖山林安和兴华丰汤庄前后上下大小金玉石"
+VILLAGE_SECOND = "港圩墩桥村庄湾浜岗塘园里湖店溪田坝圩头"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯"
+    "邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华"
+    "建国志红玉萍文斌浩宇欣怡子涵梓轩雨"
+)
+STREETS = ["人民路", "金沙大道", "东门大街", "南洲路", "华城路"]
+STREETS += ["愚池路", "北环路", "西环路", "丹阳门路", "汇福路"]
+PLACE_WORDS = {
+    PlaceCategory.SMALL_SCHOOL: "幼儿园",
+    PlaceCategory.SMALL_CLINIC: "诊所",
+    PlaceCategory.SMALL_SHOP: "便利店",
+    PlaceCategory.SMALL_RESTAURANT: "小吃店",
+    PlaceCategory.SMALL_HOTEL: "旅馆",
+    PlaceCategory.SMALL_ENTERTAINMENT: "棋牌室",
+    PlaceCategory.SMALL_INTERNET_CAFE: "网吧",
+    PlaceCategory.SMALL_BEAUTY_BATH: "美发店",
+    PlaceCategory.SMALL_WORKSHOP: "加工坊",
+    PlaceCategory.GAS_USER: "餐馆（燃气）",
+    PlaceCategory.ENTERPRISE: "有限公司",
+}
+
+
+@dataclass(frozen=True)
+class Scale:
+    towns: int
+    villages: int
+    grids: int
+    micro_grids: int
+    households: int
+    places: int
+    households_per_central_household: int = 100
+
+
+SCALES = {
+    "small": Scale(
+        towns=3, villages=6, grids=12, micro_grids=36, households=360, places=60
+    ),
+    "jintan": Scale(
+        towns=14,
+        villages=300,
+        grids=581,
+        micro_grids=2686,
+        households=200_000,
+        places=20_000,
+    ),
+}
+
+
+def demo_loaded() -> bool:
+    return OrgUnit.objects.filter(code=DISTRICT_CODE).exists()
+
+
+def seed(scale: Scale, *, seed: int = 2024, progress=None) -> dict[str, int]:
+    """Load the demo district; the caller checks ``demo_loaded()`` first."""
+    rng = random.Random(seed)
+    with transaction.atomic():
+        units = _seed_units(scale, rng)
+        counts = _seed_registry(scale, rng, units, progress)
+    counts["units"] = sum(len(level_units) for level_units in units.values())
+    return counts
+
+
+def _split(bounds, n):
+    """``n`` rectangles that tile ``bounds`` exactly (shared edges are equal)."""
+    min_x, min_y, max_x, max_y = bounds
+    rows = max(1, round(n**0.5))
+    per_row = [n // rows + (1 if r < n % rows else 0) for r in range(rows)]
+
+    def edge(lo, hi, i, parts):
+        return hi if i == parts else lo + (hi - lo) * i / parts
+
+    cells = []
+    for r, cols in enumerate(per_row):
+        y0, y1 = edge(min_y, max_y, r, rows), edge(min_y, max_y, r + 1, rows)
+        for c in range(cols):
+            x0, x1 = edge(min_x, max_x, c, cols), edge(min_x, max_x, c + 1, cols)
+            cells.append((x0, y0, x1, y1))
+    return cells
+
+
+def _spread(total, parents):
+    """How many children each of ``parents`` gets so that they add up to total."""
+    base, extra = divmod(total, parents)
+    return [base + (1 if i < extra else 0) for i in range(parents)]
+
+
+def _polygon(bounds):
+    x0, y0, x1, y1 = bounds
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+    }
+
+
+def _person_name(rng):
+    return rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
+
+
+def _unit(parent, level, name, code, bounds=None, kind="", sort_order=0):
+    unit = OrgUnit(
+        parent=parent,
+        level=level,
+        name=name,
+        code=code,
+        kind=kind,
+        sort_order=sort_order,
+        **ancestry_of(parent),
+    )
+    if bounds is not None:
+        unit.boundary = _polygon(bounds)
+        unit.center_lng = (bounds[0] + bounds[2]) / 2
+        unit.center_lat = (bounds[1] + bounds[3]) / 2
+    unit._bounds = bounds
+    return unit
+
+
+def _seed_units(scale, rng):
+    district = _unit(
+        None, Level.DISTRICT, DISTRICT_NAME, DISTRICT_CODE, DISTRICT_BOUNDS
+    )
+    units = {Level.DISTRICT: [district]}
+    units_bulk_load(units[Level.DISTRICT])
+    towns = []
+    for i, bounds in enumerate(_split(DISTRICT_BOUNDS, scale.towns)):
+        name, kind = TOWNS[i % len(TOWNS)]
+        code = f"{DISTRICT_CODE}{i + 1:03d}"
+        towns.append(_unit(district, Level.TOWN, name, code, bounds, kind, i))
+    units_bulk_load(towns)
+    units[Level.TOWN] = towns
+
+    villages = []
+    used_names = set()
+    for town, count in zip(towns, _spread(scale.villages, len(towns))):
+        for j, bounds in enumerate(_split(town._bounds, count)):
+            name = _village_name(rng, used_names, town.kind)
+            code = f"{town.code}{j + 1:03d}"
+            kind = (
+                UnitKind.URBAN_COMMUNITY
+                if town.kind == UnitKind.URBAN_STREET
+                else UnitKind.RURAL_VILLAGE
+            )
+            villages.append(_unit(town, Level.VILLAGE, name, code, bounds, kind, j))
+    units_bulk_load(villages)
+    units[Level.VILLAGE] = villages
+
+    grids = []
+    for village, count in zip(villages, _spread(scale.grids, len(villages))):
+        for k, bounds in enumerate(_split(village._bounds, count)):
+            name = f"{village.name}第{k + 1}网格"
+            grids.append(
+                _unit(village, Level.GRID, name, f"{village.code}{k + 1:02d}", bounds)
+            )
+    units_bulk_load(grids)
+    units[Level.GRID] = grids
+
+    micro_grids = []
+    for grid, count in zip(grids, _spread(scale.micro_grids, len(grids))):
+        for m, bounds in enumerate(_split(grid._bounds, count)):
+            name = f"{grid.name}第{m + 1}微网格"
+            code = f"{grid.code}{m + 1:02d}"
+            micro_grids.append(_unit(grid, Level.MICRO_GRID, name, code, bounds))
+    units_bulk_load(micro_grids)
+    units[Level.MICRO_GRID] = micro_grids
+
+    central = []
+    per_micro = _spread(
+        max(1, scale.households // scale.households_per_central_household),
+        len(micro_grids),
+    )
+    for micro_grid, count in zip(micro_grids, per_micro):
+        for n in range(count):
+            name = f"{_person_name(rng)}党员中心户"
+            code = f"{micro_grid.code}{n + 1:02d}"
+            central.append(_unit(micro_grid, Level.CENTRAL_HOUSEHOLD, name, code))
+    units_bulk_load(central, rebuild=True)
+    units[Level.CENTRAL_HOUSEHOLD] = central
+    return units
+
+
+def _village_name(rng, used, town_kind):
+    suffix = "社区" if town_kind == UnitKind.URBAN_STREET else "村"
+    while True:
+        name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_SECOND) + suffix
+        if name not in used or len(used) > 500:
+            used.add(name)
+            return name
+
+
+def _birth_id(rng, birth_year):
+    first17 = (
+        f"{DISTRICT_CODE}82"[:6]
+        + f"{birth_year:04d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        + f"{rng.randint(0, 999):03d}"
+    )
+    return first17 + id_number_check_digit(first17)
+
+
+def _seed_registry(scale, rng, units, progress):
+    micro_grids = units[Level.MICRO_GRID]
+    central_by_micro = {}
+    for ch in units[Level.CENTRAL_HOUSEHOLD]:
+        central_by_micro.setdefault(ch.parent_id, []).append(ch)
+    village_name = {v.pk: v.name for v in units[Level.VILLAGE]}
+    town_name = {t.pk: t.name for t in units[Level.TOWN]}
+
+    households, residents, id_numbers = [], [], set()
+    counts = {"households": 0, "residents": 0, "places": 0}
+    per_micro = _spread(scale.households, len(micro_grids))
+    serial = 0
+    for micro_grid, count in zip(micro_grids, per_micro):
+        central = central_by_micro.get(micro_grid.pk, [])
+        ancestry = _registry_ancestry(micro_grid)
+        place = f"{town_name[micro_grid.town_id]}{village_name[micro_grid.village_id]}"
+        for _n in range(count):
+            serial += 1
+            household = Household(
+                code=f"H{serial:08d}",
+                address=f"{place}{rng.randint(1, 30)}组{rng.randint(1, 200)}号",
+                unit_id=micro_grid.pk,
+                central_household_id=rng.choice(central).pk if central else None,
+                member_count=rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5)),
+                tags=_pick(rng, HouseholdTag.values, 0.15),
+                **ancestry,
+            )
+            households.append(household)
+            for _m in range(min(household.member_count, 3)):
+                birth_year = rng.randint(1935, 2020)
+                id_number = _birth_id(rng, birth_year)
+                while id_number in id_numbers:
+                    id_number = _birth_id(rng, birth_year)
+                id_numbers.add(id_number)
+                residents.append(
+                    Resident(
+                        household=household,
+                        name=_person_name(rng),
+                        gender=rng.choice(Gender.values),
+                        birth_year=birth_year,
+                        phone=_mobile(rng),
+                        id_number=id_number,
+                        tags=_pick(rng, CareTag.values, 0.1),
+                        **ancestry,
+                    )
+                )
+            if len(households) >= 5000:
+                _flush(households, residents, counts, progress)
+    _flush(households, residents, counts, progress)
+
+    grids = units[Level.GRID]
+    places = []
+    categories = PlaceCategory.values
+    for i in range(scale.places):
+        micro_grid = micro_grids[i % len(micro_grids)]
+        x0, y0, x1, y1 = micro_grid._bounds
+        category = PlaceCategory(rng.choice(categories))
+        places.append(
+            Place(
+                code=f"P{i + 1:08d}",
+                name=f"{rng.choice(SURNAMES)}记{PLACE_WORDS[category]}",
+                category=category,
+                address=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+                unit_id=micro_grid.pk,
+                contact_name=_person_name(rng),
+                contact_phone=f"139{rng.randint(0, 10**8 - 1):08d}",
+                lat=rng.uniform(y0, y1),
+                lng=rng.uniform(x0, x1),
+                **_registry_ancestry(micro_grid),
+            )
+        )
+    Place.objects.bulk_create(places, batch_size=5000)
+    counts["places"] = len(places)
+    counts["grids"] = len(grids)
+    return counts
+
+
+def _flush(households, residents, counts, progress):
+    Household.objects.bulk_create(households, batch_size=5000)
+    for resident in residents:
+        resident.household_id = resident.household.pk
+    Resident.objects.bulk_create(residents, batch_size=5000)
+    counts["households"] += len(households)
+    counts["residents"] += len(residents)
+    if progress:
+        progress(len(households))
+    households.clear()
+    residents.clear()
+
+
+def _mobile(rng):
+    return f"1{rng.choice('3456789')}{rng.randint(0, 10**9 - 1):09d}"
+
+
+def _registry_ancestry(micro_grid):
+    return {
+        "district_id": micro_grid.district_id,
+        "town_id": micro_grid.town_id,
+        "village_id": micro_grid.village_id,
+        "grid_id": micro_grid.grid_id,
+        "micro_grid_id": micro_grid.pk,
+    }
+
+
+def _pick(rng, values, probability):
+    return [value for value in values if rng.random() < probability / len(values) * 3]

@@ -1,0 +1,328 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from mptt.models import MPTTModel, TreeForeignKey
+
+
+class Level(models.TextChoices):
+    """The five-level chain of the source, plus the district on top."""
+
+    DISTRICT = "district", _("District")
+    TOWN = "town", _("Town / street")
+    VILLAGE = "village", _("Village / community")
+    GRID = "grid", _("Grid")
+    MICRO_GRID = "micro_grid", _("Micro-grid")
+    CENTRAL_HOUSEHOLD = "central_household", _("Party-member central household")
+
+    @classmethod
+    def ordered(cls) -> list["Level"]:
+        return list(cls)
+
+    @property
+    def rank(self) -> int:
+        return Level.ordered().index(self)
+
+    @property
+    def parent_level(self) -> "Level | None":
+        return Level.ordered()[self.rank - 1] if self.rank else None
+
+    @property
+    def child_level(self) -> "Level | None":
+        levels = Level.ordered()
+        return levels[self.rank + 1] if self.rank + 1 < len(levels) else None
+
+
+# The levels whose ids every unit and registry row carries (its "ancestry").
+ANCESTRY_LEVELS = (
+    Level.DISTRICT,
+    Level.TOWN,
+    Level.VILLAGE,
+    Level.GRID,
+    Level.MICRO_GRID,
+)
+
+
+class UnitKind(models.TextChoices):
+    URBAN_STREET = "urban_street", _("Urban street")
+    RURAL_TOWN = "rural_town", _("Rural town")
+    URBAN_COMMUNITY = "urban_community", _("Urban community")
+    RURAL_VILLAGE = "rural_village", _("Rural village")
+    INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+    MIXED = "mixed", _("Mixed")
+
+
+def _ancestry_fk(level: Level):
+    return models.ForeignKey(
+        "grids.OrgUnit",
+        verbose_name=level.label,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+
+class Ancestry(models.Model):
+    """Denormalised ids of the enclosing units, kept right by ``grids.services``.
+
+    ``<level>_id`` is the enclosing unit at that level (for a unit: itself at its
+    own level, null below it). "Everything under unit U" is then
+    ``<U.level>_id = U.id`` — one B-tree lookup, no tree walk. Each foreign key's
+    index serves exactly that count and the scope filter built on it.
+    """
+
+    district = _ancestry_fk(Level.DISTRICT)
+    town = _ancestry_fk(Level.TOWN)
+    village = _ancestry_fk(Level.VILLAGE)
+    grid = _ancestry_fk(Level.GRID)
+    micro_grid = _ancestry_fk(Level.MICRO_GRID)
+
+    class Meta:
+        abstract = True
+
+
+class OrgUnit(MPTTModel, Ancestry):
+    """A node of the territory tree (组织单元)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("administrative code"),
+        max_length=32,
+        unique=True,
+        help_text=_("Unique administrative code, e.g. 320413101."),
+    )
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=UnitKind.choices, blank=True
+    )
+    parent = TreeForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    boundary = models.JSONField(
+        _("boundary"),
+        null=True,
+        blank=True,
+        help_text=_("GeoJSON Polygon or MultiPolygon, longitude before latitude."),
+    )
+    center_lat = models.FloatField(
+        _("centre latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    center_lng = models.FloatField(
+        _("centre longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class MPTTMeta:
+        # ``level`` is the domain level (district, town, ...); mptt's depth
+        # counter gets another name.
+        level_attr = "depth"
+        order_insertion_by = ["sort_order", "code"]
+
+    class Meta:
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=Level.values), name="orgunit_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(parent__isnull=True, level=Level.DISTRICT)
+                    | (Q(parent__isnull=False) & ~Q(level=Level.DISTRICT))
+                ),
+                name="orgunit_only_district_is_root",
+            ),
+            models.CheckConstraint(
+                condition=Q(center_lat__isnull=True)
+                | Q(center_lat__gte=-90, center_lat__lte=90),
+                name="orgunit_center_lat_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(center_lng__isnull=True)
+                | Q(center_lng__gte=-180, center_lng__lte=180),
+                name="orgunit_center_lng_range",
+            ),
+        ]
+        indexes = [
+            # Tree browsing and the admin filter: "all grids", "all towns".
+            models.Index(fields=["level", "code"], name="orgunit_level_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def level_enum(self) -> Level:
+        return Level(self.level)
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class HouseholdTag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    LOW_INCOME = "low_income", _("Low-income")
+    RENTAL = "rental", _("Rental")
+    DISABILITY = "disability", _("Member with disability")
+    VETERAN = "veteran", _("Veteran")
+    LEFT_BEHIND = "left_behind", _("Left-behind family")
+
+
+class CareTag(models.TextChoices):
+    ELDERLY = "elderly", _("Elderly")
+    CHILD = "child", _("Child")
+    DISABLED = "disabled", _("Disabled")
+    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
+    COMMUNITY_CORRECTION = "community_correction", _("Under community correction")
+    MENTAL_HEALTH = "mental_health", _("Mental health care")
+
+
+class Household(Ancestry):
+    """A household (户), attached to a micro-grid; not a tree node."""
+
+    code = models.CharField(_("household number"), max_length=32, unique=True)
+    address = models.CharField(_("address"), max_length=200)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("micro-grid"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    central_household = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("party-member central household"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="linked_households",
+    )
+    member_count = models.PositiveSmallIntegerField(_("members"), default=1)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self):
+        return self.address
+
+
+class Resident(Ancestry):
+    """A resident (居民). Phone and ID number are stored whole, shown masked."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    tags = models.JSONField(_("care groups"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            # One person, one record; residents without an ID number are allowed.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=~Q(id_number=""),
+                name="resident_id_number_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PlaceCategory(models.TextChoices):
+    """The nine small places (九小场所), gas users and enterprises."""
+
+    SMALL_SCHOOL = "small_school", _("Small school or kindergarten")
+    SMALL_CLINIC = "small_clinic", _("Small clinic")
+    SMALL_SHOP = "small_shop", _("Small shop")
+    SMALL_RESTAURANT = "small_restaurant", _("Small restaurant")
+    SMALL_HOTEL = "small_hotel", _("Small hotel")
+    SMALL_ENTERTAINMENT = "small_entertainment", _("Small entertainment venue")
+    SMALL_INTERNET_CAFE = "small_internet_cafe", _("Small internet café")
+    SMALL_BEAUTY_BATH = "small_beauty_bath", _("Small beauty or bath venue")
+    SMALL_WORKSHOP = "small_workshop", _("Small workshop")
+    GAS_USER = "gas_user", _("Gas user")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Place(Ancestry):
+    """A registered place (场所) on a grid or micro-grid."""
+
+    code = models.CharField(_("place number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(
+        _("category"), max_length=24, choices=PlaceCategory.choices
+    )
+    address = models.CharField(_("address"), max_length=200)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("grid or micro-grid"),
+        on_delete=models.PROTECT,
+        related_name="places",
+    )
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    lat = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lng = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=PlaceCategory.values),
+                name="place_category_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

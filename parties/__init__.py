@@ -1,0 +1,1 @@
+"""The party chain on the tree: organisations, members, central households, stations."""

@@ -1,0 +1,1 @@
+"""Tickets (工单): categories, SLA, the lifecycle, events, hotline intake, reviews."""
