@@ -80,7 +80,7 @@ def _registry_problems() -> list[str]:
         count = model.objects.filter(mismatch).count()
         if count:
             problems.append(
-                f"{count} {model._meta.verbose_name_plural} carry ancestry ids "
+                f"{count} {model.__name__} rows carry ancestry ids "
                 "that disagree with their unit's"
             )
     return problems

@@ -41,6 +41,7 @@ ANCESTRY_LEVELS = (
     Level.GRID,
     Level.MICRO_GRID,
 )
+ANCESTRY_FIELDS = tuple(f"{level.value}_id" for level in ANCESTRY_LEVELS)
 
 
 class UnitKind(models.TextChoices):
@@ -52,15 +53,22 @@ class UnitKind(models.TextChoices):
     MIXED = "mixed", _("Mixed")
 
 
-def _ancestry_fk(level: Level):
+def _ancestry_fk(level: Level, *, db_index: bool = True):
     return models.ForeignKey(
         "grids.OrgUnit",
         verbose_name=level.label,
-        on_delete=models.PROTECT,
+        # unit_delete refuses units with anything under them; a unit's own
+        # column points at itself, which PROTECT would forbid deleting.
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
         editable=False,
+        # Denormalised copies, written only by grids.services and checked by
+        # check_tree; a database constraint on each would double the cost of
+        # every bulk load (five extra foreign-key checks per row at commit).
+        db_constraint=False,
+        db_index=db_index,
     )
 
 
@@ -84,13 +92,25 @@ class Ancestry(models.Model):
 
 
 class OrgUnit(MPTTModel, Ancestry):
-    """A node of the territory tree (组织单元)."""
+    """A node of the territory tree (组织单元).
+
+    The tree is small (a few thousand nodes per district) but every insert or
+    move rewrites ``lft``/``rght`` of up to all of them, and each rewritten row
+    touches every index. So the table keeps only the indexes the tree needs:
+    its ancestry columns are unindexed (a scan of a few thousand rows is
+    cheaper than maintaining five more indexes on every insert).
+    """
+
+    district = _ancestry_fk(Level.DISTRICT, db_index=False)
+    town = _ancestry_fk(Level.TOWN, db_index=False)
+    village = _ancestry_fk(Level.VILLAGE, db_index=False)
+    grid = _ancestry_fk(Level.GRID, db_index=False)
+    micro_grid = _ancestry_fk(Level.MICRO_GRID, db_index=False)
 
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
         _("administrative code"),
         max_length=32,
-        unique=True,
         help_text=_("Unique administrative code, e.g. 320413101."),
     )
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
@@ -138,6 +158,8 @@ class OrgUnit(MPTTModel, Ancestry):
         verbose_name = _("organisational unit")
         verbose_name_plural = _("organisational units")
         constraints = [
+            # A constraint rather than unique=True: no second LIKE index to keep.
+            models.UniqueConstraint(fields=["code"], name="orgunit_code_unique"),
             models.CheckConstraint(
                 condition=Q(level__in=Level.values), name="orgunit_level_valid"
             ),

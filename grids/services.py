@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 # creating a new root, which allocates a new tree id).
 TREE_LOCK_NAMESPACE = 0x6A74  # "jt"
 REGISTRY_MODELS = (Household, Resident, Place)
+# mptt rebuilds with bulk_update; small batches keep each CASE statement cheap.
+REBUILD_BATCH = 200
 
 
 def _lock_tree(tree_id: int) -> None:
@@ -147,7 +149,7 @@ def units_bulk_load(units: list[OrgUnit], *, rebuild: bool = False) -> None:
                 pk__in=[unit.pk for unit in units if unit.level == level]
             ).update(**{field: F("pk")})
         if rebuild:
-            OrgUnit.objects.rebuild()
+            OrgUnit.objects.rebuild(batch_size=REBUILD_BATCH)
             transaction.on_commit(boundaries_changed)
 
 
