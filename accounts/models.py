@@ -25,3 +25,45 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.full_name or self.username
+
+
+class DeviceToken(models.Model):
+    """A handheld terminal's credential: one per device, stored hashed.
+
+    The raw token is shown once, when issued; only its SHA-256 is kept, so a
+    leaked database does not leak working credentials. Revoking cuts the
+    terminal off on its next request.
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="device_tokens",
+    )
+    device_name = models.CharField(_("device name"), max_length=100)
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    prefix = models.CharField(
+        _("token prefix"),
+        max_length=8,
+        help_text=_("The first characters of the token, to recognise it."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+        constraints = [
+            # One live token per device of a user; reissuing revokes the old one.
+            models.UniqueConstraint(
+                fields=["user", "device_name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="devicetoken_one_live_per_device",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.device_name} ({self.prefix}…)"

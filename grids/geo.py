@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from .errors import DomainError
+from jintan.errors import DomainError
+
 from .models import Level, OrgUnit
 
 BOUNDARY_VERSION_KEY = "grids:boundary-version"

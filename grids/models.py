@@ -348,3 +348,134 @@ class Place(Ancestry):
 
     def __str__(self):
         return self.name
+
+
+class DepartmentKind(models.TextChoices):
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
+    URBAN_MANAGEMENT = "urban_management", _("Urban management")
+    MARKET_SUPERVISION = "market_supervision", _("Market supervision")
+    EMERGENCY_MANAGEMENT = "emergency_management", _("Emergency management")
+    ECOLOGY_ENVIRONMENT = "ecology_environment", _("Ecology and environment")
+    HOUSING_CONSTRUCTION = "housing_construction", _("Housing and construction")
+    HUMAN_RESOURCES = "human_resources", _("Human resources and social security")
+    OTHER = "other", _("Other")
+
+
+class Department(models.Model):
+    """A line department (条线部门) working within a territory of the tree."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=DepartmentKind.choices)
+    territory = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("territory"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+        help_text=_("The unit whose subtree the department serves."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """A post's role; what each may do is the table in ``grids.permissions``."""
+
+    COMMANDER = "commander", _("Commander")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    CADRE = "cadre", _("Village cadre")
+    GRID_WORKER = "grid_worker", _("Full-time grid worker")
+    PART_TIME_GRID_WORKER = "part_time_grid_worker", _("Part-time grid worker")
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")
+    REVIEWER = "reviewer", _("Reviewer")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Post(models.Model):
+    """A user's role on one unit (岗位): the user sees that unit's subtree.
+
+    One grid can have many staff (一格多员) and one person several posts.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="post_unique_role_on_unit"
+            ),
+            # Department staff belong to a department; nobody else does.
+            models.CheckConstraint(
+                condition=(
+                    Q(role="department_staff", department__isnull=False)
+                    | (~Q(role="department_staff") & Q(department__isnull=True))
+                ),
+                name="post_department_iff_department_staff",
+            ),
+        ]
+        indexes = [
+            # "Who works on this unit": staff counts and alert recipients.
+            models.Index(fields=["unit", "role"], name="post_unit_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class PersonalDataAccess(models.Model):
+    """One unmasked read of a resident's or place contact's personal data."""
+
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject_type = models.CharField(_("subject type"), max_length=20)
+    subject_id = models.BigIntegerField(_("subject id"))
+    subject_name = models.CharField(_("subject"), max_length=100)
+    fields = models.JSONField(_("fields read"), default=list)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    path = models.CharField(_("path"), max_length=200, blank=True)
+    accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        indexes = [
+            # "Who read this person's data" and "what did this user read".
+            models.Index(fields=["subject_type", "subject_id"], name="pda_subject"),
+            models.Index(fields=["user", "accessed_at"], name="pda_user_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.subject_type}:{self.subject_id}"

@@ -8,7 +8,8 @@ on the way in; bulk imports reuse the same row checks (``*_problems``).
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from jintan.errors import DomainError
+
 from .models import (
     ANCESTRY_LEVELS,
     CareTag,
@@ -17,6 +18,7 @@ from .models import (
     HouseholdTag,
     Level,
     OrgUnit,
+    PersonalDataAccess,
     Place,
     PlaceCategory,
     Resident,
@@ -315,3 +317,20 @@ def place_update(*, actor, place: Place, **changes) -> Place:
             setattr(place, field, value)
         place.save()
     return place
+
+
+def personal_data_access_record(
+    *, actor, subject, fields: list[str], request=None
+) -> None:
+    """Write who read ``subject``'s unmasked ``fields``, when and from where."""
+    meta = request.META if request is not None else {}
+    PersonalDataAccess.objects.create(
+        user=actor,
+        subject_type=subject._meta.model_name,
+        subject_id=subject.pk,
+        subject_name=str(subject)[:100],
+        fields=fields,
+        ip_address=meta.get("REMOTE_ADDR") or None,
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:200],
+        path=request.get_full_path()[:200] if request is not None else "",
+    )

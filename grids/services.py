@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from jintan.errors import DomainError
+
 from .geo import boundaries_changed, boundary_validate
 from .models import ANCESTRY_LEVELS, Household, Level, OrgUnit, Place, Resident
 

@@ -8,14 +8,21 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from accounts import urls as accounts_urls
+from grids import urls as grids_urls
+
 from . import health, views
+
+api_v1 = [*accounts_urls.api_urlpatterns, *grids_urls.api_urlpatterns]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include(accounts_urls.urlpatterns)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/schema/swagger/",

@@ -119,3 +119,11 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached versions never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -19,3 +19,12 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+
+# The cache (throttle counters, locator version) gets a Redis database of its
+# own, cleared before every test; the broker keeps database 15.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),
+    }
+}

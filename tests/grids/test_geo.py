@@ -2,9 +2,9 @@
 
 import pytest
 
-from grids.errors import DomainError
 from grids.geo import boundary_validate, locator
 from grids.services import unit_deactivate, unit_update
+from jintan.errors import DomainError
 from tests.grids.conftest import square
 
 

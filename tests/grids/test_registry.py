@@ -2,7 +2,6 @@
 
 import pytest
 
-from grids.errors import DomainError
 from grids.models import Household
 from grids.personal_data import (
     id_number_check_digit,
@@ -18,6 +17,7 @@ from grids.registry import (
     resident_create,
     resident_update,
 )
+from jintan.errors import DomainError
 
 
 def valid_id(first17="32041319850612123"):

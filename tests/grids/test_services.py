@@ -7,7 +7,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from grids.errors import DomainError
 from grids.integrity import tree_problems
 from grids.models import Household, Level, OrgUnit, Place, Resident
 from grids.personal_data import id_number_check_digit
@@ -19,6 +18,7 @@ from grids.services import (
     unit_move,
     unit_update,
 )
+from jintan.errors import DomainError
 
 
 def valid_id(first17="32041319900101001"):
@@ -166,7 +166,8 @@ def test_a_unit_with_anything_below_it_is_deactivated_not_deleted(tree):
     assert OrgUnit.objects.filter(pk=tree["M1"].pk).exists()
 
     count = unit_deactivate(actor=None, unit=tree["V1"])
-    assert count == 4  # the village, its grid, micro-grid and central household
+    # The village, its two grids, their micro-grids and one central household.
+    assert count == 6
     assert not OrgUnit.objects.filter(village=tree["V1"], is_active=True).exists()
     assert OrgUnit.objects.get(pk=tree["V2"].pk).is_active
 

@@ -1,0 +1,1 @@
+"""The territory's REST API: me, units, households, residents, places."""

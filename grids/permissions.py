@@ -1,0 +1,36 @@
+"""What each role may do: the one table the API, admin and pages all read.
+
+A user's permissions on an object are the union of the permissions of the
+posts whose subtree holds the object. Superusers may do everything everywhere.
+"""
+
+from enum import StrEnum
+
+from .models import Role
+
+
+class Perm(StrEnum):
+    VIEW_UNITS = "view_units"
+    MANAGE_UNITS = "manage_units"
+    VIEW_REGISTRY = "view_registry"
+    EDIT_REGISTRY = "edit_registry"
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    IMPORT_REGISTRY = "import_registry"
+
+
+_READ = {Perm.VIEW_UNITS, Perm.VIEW_REGISTRY}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.COMMANDER: frozenset(_READ | {Perm.VIEW_PERSONAL_DATA}),
+    Role.DISPATCHER: frozenset(_READ),
+    Role.CADRE: frozenset(_READ | {Perm.EDIT_REGISTRY, Perm.VIEW_PERSONAL_DATA}),
+    Role.GRID_WORKER: frozenset(_READ | {Perm.EDIT_REGISTRY, Perm.VIEW_PERSONAL_DATA}),
+    # Part-timers (volunteer party members) keep the registry current but
+    # never need whole ID numbers.
+    Role.PART_TIME_GRID_WORKER: frozenset(_READ | {Perm.EDIT_REGISTRY}),
+    Role.DEPARTMENT_STAFF: frozenset(_READ),
+    Role.REVIEWER: frozenset(_READ),
+    Role.ADMINISTRATOR: frozenset(Perm),
+}
+
+ALL_PERMS = frozenset(Perm)
