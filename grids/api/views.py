@@ -1,6 +1,7 @@
 """Thin views: check input, call one selector or service, serialize."""
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -183,6 +184,14 @@ class RegistryViewSet(
 
     def get_serializer_class(self):
         return self.output_class
+
+    def list(self, request, *args, **kwargs):
+        rows = self.output_class.values_of(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        tz = timezone.get_current_timezone()
+        return self.get_paginated_response(
+            [self.output_class.list_row(values, tz) for values in page]
+        )
 
     def retrieve(self, request, *args, **kwargs):
         row = self.get_object()

@@ -148,3 +148,27 @@ def test_browser_lockout_page(client, user, settings):
         )
     assert response.status_code == 429
     assert "登录" in response.content.decode()
+
+
+def test_an_administrator_revokes_from_django_admin(client, user):
+    raw = obtain(client).json()["token"]
+    token = DeviceToken.objects.get()
+    admin = User.objects.create_superuser(username="boss", password="x-9-long-pass")
+    client.force_login(admin)
+    page = client.get("/admin/accounts/devicetoken/")
+    assert "华为终端-01" in page.content.decode()
+    response = client.post(
+        "/admin/accounts/devicetoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert client.get("/api/v1/me/", **bearer(raw)).status_code == 401
+
+
+def test_api_docs_are_served_without_a_cdn(client, user):
+    client.force_login(user)
+    html = client.get("/api/schema/swagger/").content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html

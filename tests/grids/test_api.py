@@ -258,3 +258,12 @@ def test_a_new_unit_is_visible_at_once(api, tree):
         actor=None, parent=tree["G1"], level="micro_grid", name="第2微网格", code="NEW1"
     )
     assert api.get(f"/api/v1/units/{unit.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["household", "resident", "place"])
+def test_list_rows_match_the_serializer(client, make_user, tree, registry_rows, kind):
+    # A part-time worker reads details masked, exactly as lists show them.
+    client.force_login(make_user(Role.PART_TIME_GRID_WORKER, tree["G1"]))
+    listed = client.get(f"/api/v1/{kind}s/").json()["results"]
+    detail = client.get(f"/api/v1/{kind}s/{listed[0]['id']}/").json()
+    assert listed == [detail]
