@@ -67,3 +67,44 @@ class DeviceToken(models.Model):
 
     def __str__(self):
         return f"{self.device_name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key``.
+
+    Terminals on flaky networks resend; a resend with the same key gets this
+    answer again instead of doing the work twice. Keys belong to a user, so the
+    table sits beside the user model; every app's API goes through it
+    (``accounts.idempotency``).
+    """
+
+    class State(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        COMPLETED = "completed", _("Completed")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            # The database decides which of two racing requests does the work.
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key"),
+        ]
+        indexes = [
+            # Expiring old records.
+            models.Index(fields=["started_at"], name="idempotency_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

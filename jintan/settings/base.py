@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "jintan.urls"
@@ -189,6 +190,10 @@ REST_FRAMEWORK = {
 # JSON bodies past this answer 413 before they are parsed (photos, which are
 # multipart uploads, have their own limit).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+
+# A claimed Idempotency-Key whose request never finished (its process died,
+# its work rolled back) may be taken over after this many seconds.
+IDEMPOTENCY_STALE_AFTER = env.int("IDEMPOTENCY_STALE_AFTER", default=120)
 
 # Terminals sign in once and refresh before this runs out.
 DEVICE_TOKEN_LIFETIME = timedelta(days=env.int("DEVICE_TOKEN_DAYS", default=30))

@@ -21,10 +21,12 @@ WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
 
 # The cache (throttle counters, locator version) gets a Redis database of its
-# own, cleared before every test; the broker keeps database 15.
+# own; the broker keeps database 15. Keys carry the test process's id, so two
+# suites running at once on one machine never clear each other's counters.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.str("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),
+        "KEY_PREFIX": f"test{os.getpid()}",
     }
 }

@@ -5,7 +5,7 @@ import pytest
 from grids.geo import boundary_validate, locator
 from grids.services import unit_deactivate, unit_update
 from jintan.errors import DomainError
-from tests.grids.conftest import square
+from tests.territory import square
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+"""Fixtures of a small territory: tree, staff and registry rows, for every app."""
+
 import itertools
 
 import pytest
