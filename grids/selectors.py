@@ -134,11 +134,9 @@ def perms_on_unit(user, unit: OrgUnit) -> frozenset[Perm]:
     return frozenset(granted)
 
 
-def perms_on_row(user, row) -> frozenset[Perm]:
-    """What the user may do to a registry row, judged by its ancestry ids."""
-    if user.is_superuser:
-        return ALL_PERMS
-    granted = set()
+def posts_covering(user, row) -> list[Post]:
+    """The user's posts whose subtree holds ``row`` (by its ancestry ids)."""
+    covering = []
     for post in posts_of(user):
         level = Level(post.unit.level)
         if level in ANCESTRY_LEVELS:
@@ -148,7 +146,17 @@ def perms_on_row(user, row) -> frozenset[Perm]:
             household = household or getattr(row, "household", None)
             holds = getattr(household, "central_household_id", None) == post.unit_id
         if holds:
-            granted |= ROLE_PERMISSIONS[post.role]
+            covering.append(post)
+    return covering
+
+
+def perms_on_row(user, row) -> frozenset[Perm]:
+    """What the user may do to a row (registry, ticket), judged by its ancestry."""
+    if user.is_superuser:
+        return ALL_PERMS
+    granted = set()
+    for post in posts_covering(user, row):
+        granted |= ROLE_PERMISSIONS[post.role]
     return frozenset(granted)
 
 

@@ -1,0 +1,88 @@
+"""Reads of tickets, scoped to a user (through ``grids.selectors``)."""
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from grids.models import Role
+from grids.selectors import ancestry_q, posts_covering, posts_of
+
+from .lifecycle import STEPS
+from .models import Category, Status, WorkOrder
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.SUSPENDED,
+    Status.RETURNED,
+)
+DUE_SOON = timedelta(hours=24)
+
+
+def workorders_visible_to(user) -> QuerySet[WorkOrder]:
+    """Tickets under the user's posts; department staff see their department's only.
+
+    A user whose every post is a department post sees only that department's
+    tickets; other posts see everything under their units.
+    """
+    tickets = WorkOrder.objects.select_related("category", "unit", "owner")
+    if user.is_superuser:
+        return tickets
+    posts = posts_of(user)
+    general = [p.unit for p in posts if p.role != Role.DEPARTMENT_STAFF]
+    visible = ancestry_q(general)
+    for post in posts:
+        if post.role == Role.DEPARTMENT_STAFF:
+            visible |= ancestry_q([post.unit]) & _department_q(post.department_id)
+    return tickets.filter(visible)
+
+
+def _department_q(department_id):
+    return Q(department_id=department_id)
+
+
+def workorders_filtered(queryset, *, status=None, due=None, mine_of=None):
+    """The task-list filters: a status, ``due=soon|overdue``, my own tickets."""
+    now = timezone.now()
+    if status:
+        queryset = queryset.filter(status=status)
+    if due == "overdue":
+        queryset = queryset.filter(status__in=OPEN_STATUSES, resolve_deadline__lt=now)
+    elif due == "soon":
+        queryset = queryset.filter(
+            status__in=OPEN_STATUSES,
+            resolve_deadline__gte=now,
+            resolve_deadline__lt=now + DUE_SOON,
+        )
+    if mine_of is not None:
+        queryset = queryset.filter(owner=mine_of)
+    return queryset
+
+
+def actor_roles(user, workorder) -> set[Role]:
+    """The roles the user holds over ``workorder`` (department posts: own tickets)."""
+    if user.is_superuser:
+        return set(Role)
+    return {
+        Role(post.role)
+        for post in posts_covering(user, workorder)
+        if post.role != Role.DEPARTMENT_STAFF
+        or post.department_id == workorder.department_id
+    }
+
+
+def actions_allowed(user, workorder) -> list[str]:
+    """The lifecycle actions the user could take on the ticket as it is now."""
+    roles = actor_roles(user, workorder)
+    return [
+        step.action
+        for step in STEPS.values()
+        if workorder.status in step.sources and roles & step.roles
+    ]
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("module")
