@@ -29,8 +29,8 @@ _FIELD = {Perm.EDIT_REGISTRY, Perm.REPORT_WORKORDERS}
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.COMMANDER: frozenset(_READ | {Perm.VIEW_PERSONAL_DATA}),
     Role.DISPATCHER: frozenset(_READ),
-    Role.CADRE: frozenset(_READ | {Perm.EDIT_REGISTRY, Perm.VIEW_PERSONAL_DATA}),
-    Role.GRID_WORKER: frozenset(_READ | {Perm.EDIT_REGISTRY, Perm.VIEW_PERSONAL_DATA}),
+    Role.CADRE: frozenset(_READ | _FIELD | {Perm.VIEW_PERSONAL_DATA}),
+    Role.GRID_WORKER: frozenset(_READ | _FIELD | {Perm.VIEW_PERSONAL_DATA}),
     # Part-timers (volunteer party members) keep the registry current but
     # never need whole ID numbers.
     Role.PART_TIME_GRID_WORKER: frozenset(_READ | _FIELD),

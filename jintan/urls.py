@@ -10,10 +10,15 @@ from drf_spectacular.views import (
 
 from accounts import urls as accounts_urls
 from grids import urls as grids_urls
+from workorders import urls as workorders_urls
 
 from . import health, views
 
-api_v1 = [*accounts_urls.api_urlpatterns, *grids_urls.api_urlpatterns]
+api_v1 = [
+    *accounts_urls.api_urlpatterns,
+    *grids_urls.api_urlpatterns,
+    *workorders_urls.api_urlpatterns,
+]
 
 urlpatterns = [
     path("", views.home, name="home"),

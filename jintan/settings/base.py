@@ -195,6 +195,10 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 # its work rolled back) may be taken over after this many seconds.
 IDEMPOTENCY_STALE_AFTER = env.int("IDEMPOTENCY_STALE_AFTER", default=120)
 
+# The 12345 hotline platform signs its pushes with this shared secret.
+HOTLINE_SECRET = env.str("HOTLINE_SECRET", default="")
+HOTLINE_MAX_SKEW_SECONDS = env.int("HOTLINE_MAX_SKEW_SECONDS", default=300)
+
 # Terminals sign in once and refresh before this runs out.
 DEVICE_TOKEN_LIFETIME = timedelta(days=env.int("DEVICE_TOKEN_DAYS", default=30))
 

@@ -30,3 +30,5 @@ CACHES = {
         "KEY_PREFIX": f"test{os.getpid()}",
     }
 }
+
+HOTLINE_SECRET = "test-hotline-secret"

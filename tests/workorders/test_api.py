@@ -1,0 +1,195 @@
+"""The work-order API from a terminal's and the hotline's point of view."""
+
+import json
+import time
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from grids.geo import locator
+from grids.models import PersonalDataAccess, Role
+from workorders.hotline import signature_of
+from workorders.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+SECRET = "test-hotline-secret"
+
+
+@pytest.fixture(autouse=True)
+def _located():
+    locator.reset()
+
+
+@pytest.fixture
+def people(make_user, tree):
+    return {
+        "worker": make_user(Role.GRID_WORKER, tree["G1"]),
+        "dispatcher": make_user(Role.DISPATCHER, tree["T1"]),
+        "far_dispatcher": make_user(Role.DISPATCHER, tree["T2"]),
+    }
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def post(client, url, body, **headers):
+    return client.post(
+        url, json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def report(categories, **extra):
+    body = {
+        "category": categories["M04-04"].pk,  # 道路设施损坏
+        "title": "井盖缺失",
+        "description": "人民路口井盖缺失，存在安全隐患。",
+        "lat": 31.5,
+        "lng": 119.25,
+    }
+    body.update(extra)
+    return body
+
+
+def push(client, payload, *, timestamp=None, secret=SECRET, raw=None):
+    body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode()
+    timestamp = str(timestamp if timestamp is not None else int(time.time()))
+    return client.post(
+        "/api/v1/hotline/tickets/",
+        body,
+        content_type="application/json",
+        HTTP_X_HOTLINE_TIMESTAMP=timestamp,
+        HTTP_X_HOTLINE_SIGNATURE=signature_of(body, timestamp, secret),
+    )
+
+
+HOTLINE = {
+    "external_number": "2026112600123",
+    "category": "M01-01",
+    "title": "邻居装修噪音",
+    "description": "每天晚上十点后仍在装修。",
+    "reporter_name": "李女士",
+    "reporter_phone": "13800001111",
+    "lat": 31.5,
+    "lng": 119.25,
+}
+
+
+def test_a_grid_worker_reports_and_a_resend_does_not_double(client, people, categories):
+    as_user(client, people["worker"])
+    client_id = str(uuid.uuid4())
+    first = post(client, "/api/v1/workorders/", report(categories, client_id=client_id))
+    assert first.status_code == 201, first.json()
+    body = first.json()
+    assert body["source"] == "grid_report"
+    assert body["status"] == "dispatched"  # the category dispatches itself
+    again = post(client, "/api/v1/workorders/", report(categories, client_id=client_id))
+    assert again.status_code == 200
+    assert again.json()["number"] == body["number"]
+    assert WorkOrder.objects.count() == 1
+
+
+def test_on_the_spot_handling_lands_with_the_reporter(client, people, categories):
+    as_user(client, people["worker"])
+    body = post(
+        client, "/api/v1/workorders/", report(categories, on_the_spot=True)
+    ).json()
+    assert body["status"] == "in_progress"
+    assert body["owner"] == people["worker"].pk
+    assert "resolve" in body["actions"]
+
+
+def test_the_task_list_filters_and_keeps_its_query_count(client, people, categories):
+    as_user(client, people["worker"])
+    for i in range(6):
+        post(client, "/api/v1/workorders/", report(categories, title=f"事件{i}"))
+    counts = []
+    for size in (2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            rows = client.get("/api/v1/workorders/", {"page_size": size}).json()
+        assert len(rows["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    WorkOrder.objects.filter(title="事件0").update(
+        resolve_deadline="2020-01-01T00:00:00+08:00",
+        created_at="2019-12-01T00:00:00+08:00",
+    )
+    overdue = client.get("/api/v1/workorders/", {"due": "overdue"}).json()["results"]
+    assert [row["title"] for row in overdue] == ["事件0"]
+    assert client.get("/api/v1/workorders/", {"status": "nonsense"}).status_code == 400
+
+
+def test_lifecycle_through_the_api_with_versions(client, people, categories, tree):
+    response = push(client, HOTLINE)
+    assert response.status_code == 201
+    ticket = WorkOrder.objects.get()
+    as_user(client, people["dispatcher"])
+    detail = client.get(f"/api/v1/workorders/{ticket.pk}/").json()
+    assert detail["reporter_phone"] == "138****1111"  # dispatchers do not need it
+    assert detail["actions"] == ["dispatch", "cancel"]
+    url = f"/api/v1/workorders/{ticket.pk}"
+    dispatched = post(
+        client,
+        f"{url}/dispatch/",
+        {
+            "unit": tree["G1"].pk,
+            "owner": people["worker"].pk,
+            "version": detail["version"],
+        },
+    )
+    assert dispatched.status_code == 200, dispatched.json()
+    stale = post(
+        client, f"{url}/cancel/", {"note": "重复", "version": detail["version"]}
+    )
+    assert stale.status_code == 409
+    assert stale.json()["fields"]["status"] == ["dispatched"]
+
+    as_user(client, people["worker"])
+    accepted = post(client, f"{url}/accept/", {}).json()
+    assert accepted["status"] == "accepted"
+    assert accepted["reporter_phone"] == "13800001111"  # the worker calls back
+    assert PersonalDataAccess.objects.filter(subject_type="workorder").exists()
+    timeline = [event["action"] for event in accepted["events"]]
+    assert timeline == ["create", "dispatch", "accept"]
+    refused = post(client, f"{url}/review_pass/", {})
+    assert refused.status_code == 409
+    not_allowed = post(client, f"{url}/suspend/", {"note": "等待"})
+    assert not_allowed.status_code == 403
+    assert post(client, f"{url}/fly/", {}).status_code == 404
+
+    as_user(client, people["far_dispatcher"])
+    assert client.get(f"{url}/").status_code == 404
+    assert post(client, f"{url}/cancel/", {"note": "x"}).status_code == 404
+
+
+def test_hotline_pushes_are_signed_fresh_and_idempotent(client, categories, tree):
+    first = push(client, HOTLINE)
+    assert first.status_code == 201
+    assert first.json()["unit"] == tree["M1"].pk
+    again = push(client, HOTLINE)
+    assert again.status_code == 200
+    assert again.json()["number"] == first.json()["number"]
+    assert WorkOrder.objects.count() == 1
+
+    other = {**HOTLINE, "external_number": "X2"}
+    assert push(client, other, secret="wrong").status_code == 401
+    assert push(client, other, timestamp=int(time.time()) - 3600).status_code == 401
+    assert push(client, other, raw=b"{not json").status_code == 400
+    assert push(client, {**other, "category": "NOPE"}).status_code == 400
+    assert push(client, {**other, "lat": 0, "lng": 0}).status_code == 422
+    unsigned = client.post(
+        "/api/v1/hotline/tickets/", json.dumps(other), content_type="application/json"
+    )
+    assert unsigned.status_code == 401
+    assert unsigned.json()["code"] == "bad_signature"
+    assert WorkOrder.objects.count() == 1
+
+
+def test_an_unlocated_hotline_ticket_waits_at_the_district(client, categories, tree):
+    body = {k: v for k, v in HOTLINE.items() if k not in ("lat", "lng")}
+    assert push(client, body).status_code == 201
+    ticket = WorkOrder.objects.get()
+    assert ticket.unit == tree["D"] and ticket.status == "new"

@@ -1,0 +1,1 @@
+"""The work-order API: task lists, tickets, lifecycle actions, reports, intake."""

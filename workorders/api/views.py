@@ -1,0 +1,198 @@
+"""Thin views over workorders.selectors and workorders.services."""
+
+import json
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from grids import registry
+from grids.api.permissions import HasRolePermission
+from grids.models import Department
+from grids.permissions import Perm
+from grids.selectors import perms_on_row, units_visible_to
+from jintan.errors import DomainError
+
+from .. import hotline, selectors, services
+from ..lifecycle import STEPS
+from ..models import Category, Source, Status
+from . import serializers as s
+
+VIEW = {"GET": Perm.VIEW_WORKORDERS, "HEAD": Perm.VIEW_WORKORDERS}
+
+
+class CategoryListView(APIView):
+    """The active categories a ticket can be filed under."""
+
+    permission_classes = [HasRolePermission]
+    required_perms = VIEW
+
+    @extend_schema(responses=s.CategoryOutput(many=True))
+    def get(self, request):
+        return Response(s.CategoryOutput(selectors.categories_active(), many=True).data)
+
+
+class WorkOrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """My task list (filters: status, due=soon|overdue, mine), a ticket, a report."""
+
+    permission_classes = [HasRolePermission]
+    required_perms = {**VIEW, "POST": Perm.REPORT_WORKORDERS}
+    serializer_class = s.WorkOrderListOutput
+
+    def get_queryset(self):
+        return selectors.workorders_visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        params = request.query_params
+        if params.get("status") and params["status"] not in Status.values:
+            raise DomainError(
+                _("Unknown status."),
+                code="invalid",
+                fields={"status": [params["status"]]},
+            )
+        tickets = selectors.workorders_filtered(
+            self.get_queryset(),
+            status=params.get("status"),
+            due=params.get("due"),
+            mine_of=request.user if params.get("mine") in ("1", "true") else None,
+        )
+        page = self.paginate_queryset(s.WorkOrderListOutput.values_of(tickets))
+        tz = timezone.get_current_timezone()
+        return self.get_paginated_response(
+            [s.WorkOrderListOutput.list_row(row, tz) for row in page]
+        )
+
+    @extend_schema(responses=s.WorkOrderDetailOutput)
+    def retrieve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        return Response(_detail(request, ticket))
+
+    @extend_schema(request=s.ReportInput, responses={201: s.WorkOrderDetailOutput})
+    def create(self, request):
+        data = s.ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        category = Category.objects.filter(pk=values.pop("category")).first()
+        if category is None:
+            raise DomainError(
+                _("Unknown category."), code="invalid", fields={"category": ["?"]}
+            )
+        ticket, created = services.workorder_create(
+            actor=request.user, source=Source.GRID_REPORT, category=category, **values
+        )
+        ticket = self.get_queryset().get(pk=ticket.pk)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(_detail(request, ticket), code)
+
+
+def _detail(request, ticket):
+    unmasked = Perm.VIEW_PERSONAL_DATA in perms_on_row(request.user, ticket)
+    if unmasked and ticket.reporter_phone:
+        registry.personal_data_access_record(
+            actor=request.user,
+            subject=ticket,
+            fields=["reporter_phone"],
+            request=request,
+        )
+    ticket = (
+        type(ticket)
+        .objects.select_related("category", "unit", "owner")
+        .prefetch_related("events__actor", "attachments")
+        .get(pk=ticket.pk)
+    )
+    context = {
+        "unmasked": unmasked,
+        "actions": selectors.actions_allowed(request.user, ticket),
+    }
+    return s.WorkOrderDetailOutput(ticket, context=context).data
+
+
+class WorkOrderActionView(APIView):
+    """POST /workorders/{id}/{action}/: one lifecycle step (see the lifecycle)."""
+
+    permission_classes = [HasRolePermission]
+    required_perms = {"POST": Perm.VIEW_WORKORDERS}
+
+    @extend_schema(request=s.ActionInput, responses=s.WorkOrderDetailOutput)
+    def post(self, request, pk: int, action: str):
+        ticket = selectors.workorders_visible_to(request.user).filter(pk=pk).first()
+        if ticket is None or action not in STEPS:
+            raise DomainError(_("Not found."), code="not_found", status=404)
+        data = s.ActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "unit" in values:
+            values["unit"] = _visible_unit(request.user, values["unit"])
+        if "owner" in values:
+            values["owner"] = User.objects.filter(pk=values["owner"]).first()
+        if "department" in values:
+            values["department"] = Department.objects.filter(
+                pk=values["department"]
+            ).first()
+        if "duplicate_of" in values:
+            values["duplicate_of"] = (
+                selectors.workorders_visible_to(request.user)
+                .filter(pk=values["duplicate_of"])
+                .first()
+            )
+        ticket = services.workorder_act(
+            actor=request.user, workorder=ticket, action=action, **values
+        )
+        return Response(_detail(request, ticket))
+
+
+def _visible_unit(user, unit_id):
+    unit = units_visible_to(user).filter(pk=unit_id).first()
+    if unit is None:
+        raise DomainError(
+            _("No such unit in your area."),
+            code="invalid",
+            fields={"unit": [_("No such unit in your area.")]},
+        )
+    return unit
+
+
+class HotlineIntakeView(APIView):
+    """The 12345 platform pushes a ticket here, signed (see workorders.hotline)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.HotlineTicketInput, responses={201: s.WorkOrderListOutput})
+    def post(self, request):
+        body = request.body
+        hotline.signature_verify(
+            body=body,
+            timestamp=request.headers.get(hotline.TIMESTAMP_HEADER),
+            signature=request.headers.get(hotline.SIGNATURE_HEADER),
+        )
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise DomainError(
+                _("The body is not valid JSON."), code="malformed_body"
+            ) from None
+        data = s.HotlineTicketInput(data=payload)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        category = Category.objects.filter(
+            code=values.pop("category"), is_active=True, module__isnull=False
+        ).first()
+        if category is None:
+            raise DomainError(
+                _("Unknown category code."),
+                code="invalid",
+                fields={"category": [_("Unknown category code.")]},
+            )
+        ticket, created = services.workorder_create(
+            actor=None, source=Source.HOTLINE, category=category, **values
+        )
+        row = s.WorkOrderListOutput(ticket).data
+        return Response(row, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
