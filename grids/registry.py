@@ -60,8 +60,16 @@ def _level_problem(unit: OrgUnit | None, levels, field: str) -> dict:
     return {}
 
 
+# Django rebuilds Choices.values on every access; imports check 200,000 rows.
+_ALLOWED_TAGS = {
+    HouseholdTag: frozenset(HouseholdTag.values),
+    CareTag: frozenset(CareTag.values),
+}
+
+
 def _tags_problem(tags, choices, field: str) -> dict:
-    if not isinstance(tags, list) or any(tag not in choices.values for tag in tags):
+    allowed_tags = _ALLOWED_TAGS[choices]
+    if not isinstance(tags, list) or any(tag not in allowed_tags for tag in tags):
         allowed = ", ".join(choices.values)
         return {field: [_("Unknown tag; allowed: %(allowed)s") % {"allowed": allowed}]}
     return {}
@@ -246,10 +254,11 @@ def resident_update(*, actor, resident: Resident, **changes) -> Resident:
         ):
             problems["id_number"] = [_("A resident with this ID number is registered.")]
         _raise_if(problems, _("The resident could not be saved."))
-        for field, value in {**values, **_household_ancestry(household)}.items():
+        ancestry = _household_ancestry(household)
+        for field, value in {**values, **ancestry}.items():
             setattr(resident, field, value)
         resident.household = household
-        resident.save()
+        resident.save(update_fields=[*values, *ancestry, "household", "updated_at"])
     return resident
 
 
@@ -311,11 +320,19 @@ def place_update(*, actor, place: Place, **changes) -> Place:
             "lat": place.lat,
             "lng": place.lng,
         }
+        unknown = set(changes) - set(values) - {"contact_name"}
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be changed here: %(fields)s")
+                % {"fields": ", ".join(sorted(unknown))},
+                code="not_editable",
+            )
         values.update({key: changes[key] for key in values if key in changes})
         _raise_if(place_problems(**values), _("The place could not be saved."))
-        for field, value in {**changes, **ancestry_ids(values["unit"])}.items():
+        ancestry = ancestry_ids(values["unit"])
+        for field, value in {**changes, **ancestry}.items():
             setattr(place, field, value)
-        place.save()
+        place.save(update_fields=[*changes, *ancestry, "updated_at"])
     return place
 
 
