@@ -14,6 +14,7 @@ from ..selectors import (
     households_visible_to,
     perms_on_row,
     perms_on_unit,
+    scope_roots,
     units_visible_to,
 )
 
@@ -54,16 +55,36 @@ class ScopedAdminMixin:
         ordering = self.get_ordering(request)
         return rows.order_by(*ordering) if ordering else rows
 
+    # Admin rights come from posts, through the permission table, not from
+    # Django's per-model permissions: a town administrator (is_staff, with an
+    # administrator post on the town) manages that town and nothing else.
+    view_perm: Perm = Perm.VIEW_REGISTRY
+
+    def _holds_anywhere(self, request, perm) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or bool(scope_roots(user, perm)))
+
     def _may_edit(self, request, obj) -> bool:
         return obj is None or self.edit_perm in self.perms_on(request.user, obj)
 
+    def has_module_permission(self, request):
+        return self._holds_anywhere(request, self.view_perm)
+
+    def has_view_permission(self, request, obj=None):
+        return self._holds_anywhere(request, self.view_perm) and (
+            obj is None or self.view_perm in self.perms_on(request.user, obj)
+        )
+
+    def has_add_permission(self, request):
+        return self._holds_anywhere(request, self.edit_perm)
+
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(
+        return self._holds_anywhere(request, self.edit_perm) and self._may_edit(
             request, obj
         )
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(
+        return self._holds_anywhere(request, self.edit_perm) and self._may_edit(
             request, obj
         )
 
@@ -76,6 +97,7 @@ class ScopedAdminMixin:
 
 
 class UnitScopeMixin(ScopedAdminMixin):
+    view_perm = Perm.VIEW_UNITS
     edit_perm = Perm.MANAGE_UNITS
 
     def visible(self, user):
