@@ -333,6 +333,7 @@ class WorkOrderEvent(models.Model):
 
 
 def _attachment_path(attachment, filename):
+    # ``filename`` is the extension (or "thumb.jpg"); the name is the upload's hash.
     return f"workorders/{attachment.workorder_id}/{attachment.sha256}.{filename}"
 
 

@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from jintan.errors import Conflict, DomainError
 from . import calendar
 from .lifecycle import DISPATCHERS, STEPS, WORKERS
 from .models import (
+    Attachment,
     Category,
     DeadlineRule,
     Priority,
@@ -32,6 +34,7 @@ from .models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from .photos import photo_process
 from .selectors import actor_roles
 
 logger = logging.getLogger(__name__)
@@ -464,3 +467,66 @@ def _event(workorder, actor, action, before, after, note="", data=None):
         note=note,
         data=data or {},
     )
+
+
+def attachment_add(*, actor, workorder: WorkOrder, upload) -> tuple[Attachment, bool]:
+    """Check a photo (``workorders.photos``) and keep it on the ticket.
+
+    Idempotent: the same photo sent again (same bytes) returns the first
+    attachment. Adding a photo is an event on the ticket.
+    """
+    if not actor_roles(actor, workorder):
+        raise DomainError(
+            _("Your posts do not allow adding photos to this ticket."),
+            code="permission_denied",
+            status=403,
+        )
+    if workorder.status in (Status.CLOSED, Status.CANCELLED):
+        raise Conflict(
+            _("The ticket is %(status)s; photos can no longer be added.")
+            % {"status": Status(workorder.status).label},
+            fields={"status": [workorder.status]},
+        )
+    photo = photo_process(upload)
+    existing = Attachment.objects.filter(
+        workorder=workorder, sha256=photo.sha256
+    ).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            attachment = Attachment(
+                workorder=workorder,
+                uploaded_by=actor,
+                content_type=photo.content_type,
+                size=len(photo.content),
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+                taken_at=photo.taken_at,
+                lat=photo.lat,
+                lng=photo.lng,
+            )
+            attachment.file.save(
+                photo.extension, ContentFile(photo.content), save=False
+            )
+            attachment.thumbnail.save(
+                "thumb.jpg", ContentFile(photo.thumbnail), save=False
+            )
+            attachment.save()
+            _event(
+                workorder,
+                actor,
+                "attach",
+                workorder.status,
+                workorder.status,
+                data={"attachment": attachment.pk},
+            )
+    except IntegrityError:
+        existing = Attachment.objects.filter(
+            workorder=workorder, sha256=photo.sha256
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return attachment, True

@@ -9,6 +9,11 @@ router.register("workorders", views.WorkOrderViewSet, basename="workorder")
 api_urlpatterns = [
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path(
+        "workorders/<int:pk>/attachments/",
+        views.AttachmentUploadView.as_view(),
+        name="workorder-attachments",
+    ),
+    path(
         "workorders/<int:pk>/<slug:action>/",
         views.WorkOrderActionView.as_view(),
         name="workorder-action",

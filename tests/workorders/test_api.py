@@ -193,3 +193,38 @@ def test_an_unlocated_hotline_ticket_waits_at_the_district(client, categories, t
     assert push(client, body).status_code == 201
     ticket = WorkOrder.objects.get()
     assert ticket.unit == tree["D"] and ticket.status == "new"
+
+
+def test_photos_are_checked_kept_once_and_let_the_ticket_resolve(
+    client, people, categories
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.workorders.photo_samples import jpeg
+
+    as_user(client, people["worker"])
+    ticket = post(
+        client, "/api/v1/workorders/", report(categories, on_the_spot=True)
+    ).json()
+    url = f"/api/v1/workorders/{ticket['id']}"
+    assert post(client, f"{url}/resolve/", {"note": "已修复"}).status_code == 400
+    photo = jpeg()
+
+    def upload(content, name="现场.jpg"):
+        return client.post(
+            f"{url}/attachments/",
+            {"photo": SimpleUploadedFile(name, content, "image/jpeg")},
+        )
+
+    first = upload(photo)
+    assert first.status_code == 201, first.json()
+    assert first.json()["content_type"] == "image/jpeg"
+    assert upload(photo).status_code == 200  # the same photo again: kept once
+    refused = upload(b"%PDF-1.4 not a photo", name="x.jpg")
+    assert refused.status_code == 415
+    assert refused.json()["code"] == "photo_unsupported_type"
+    resolved = post(client, f"{url}/resolve/", {"note": "已修复"})
+    assert resolved.status_code == 200, resolved.json()
+    body = resolved.json()
+    assert len(body["attachments"]) == 1
+    assert [e["action"] for e in body["events"]][-2:] == ["attach", "resolve"]

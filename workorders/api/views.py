@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -146,6 +147,40 @@ class WorkOrderActionView(APIView):
             actor=request.user, workorder=ticket, action=action, **values
         )
         return Response(_detail(request, ticket))
+
+
+class AttachmentUploadView(APIView):
+    """POST /workorders/{id}/attachments/: one photo, multipart field ``photo``."""
+
+    permission_classes = [HasRolePermission]
+    required_perms = {"POST": Perm.VIEW_WORKORDERS}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"photo": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: s.AttachmentOutput},
+    )
+    def post(self, request, pk: int):
+        ticket = selectors.workorders_visible_to(request.user).filter(pk=pk).first()
+        if ticket is None:
+            raise DomainError(_("Not found."), code="not_found", status=404)
+        upload = request.FILES.get("photo")
+        if upload is None:
+            raise DomainError(
+                _("Send the photo as the multipart field “photo”."),
+                code="invalid",
+                fields={"photo": [_("This field is required.")]},
+            )
+        attachment, created = services.attachment_add(
+            actor=request.user, workorder=ticket, upload=upload
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.AttachmentOutput(attachment).data, code)
 
 
 def _visible_unit(user, unit_id):
