@@ -5,7 +5,7 @@ from .models import User
 DEMO_PASSWORD = "jintan-demo-2026"
 DEMO_LOGINS = [
     # username, full name, role description (printed for the newcomer)
-    ("admin", "系统管理员", "administrator (Django admin, every unit)"),
+    ("admin", "系统管理员", "超级管理员 · 全部单元（后台 /admin/）"),
 ]
 
 

@@ -23,7 +23,9 @@ from .models import (
     OrgUnit,
     Place,
     PlaceCategory,
+    Post,
     Resident,
+    Role,
     UnitKind,
 )
 from .personal_data import id_number_check_digit
@@ -423,3 +425,32 @@ def _pick(rng, values, probability):
     if rng.random() >= probability:
         return []
     return sorted(set(rng.choices(values, k=1 + (rng.random() < 0.3))))
+
+
+# username, full name, role, level of the unit (the first of that level)
+DEMO_STAFF = [
+    ("zhihui", "陈指挥", Role.COMMANDER, Level.DISTRICT),
+    ("diaodu", "周调度", Role.DISPATCHER, Level.TOWN),
+    ("wanggeyuan", "王网格", Role.GRID_WORKER, Level.GRID),
+    ("fuhe", "吴复核", Role.REVIEWER, Level.TOWN),
+]
+
+
+def demo_staff_ensure(password: str) -> list[tuple[str, str, str]]:
+    """Staff with posts on the demo district, to try each role; (user, pw, what)."""
+    from accounts.models import User
+
+    printed = []
+    for username, full_name, role, level in DEMO_STAFF:
+        unit = OrgUnit.objects.filter(level=level).order_by("code").first()
+        if unit is None:
+            continue
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"full_name": full_name, "is_staff": True}
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        Post.objects.get_or_create(user=user, unit=unit, role=role)
+        printed.append((username, password, f"{role.label} · {unit.name}"))
+    return printed

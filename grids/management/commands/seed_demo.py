@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.demo import demo_logins_ensure
+from accounts.demo import DEMO_PASSWORD, demo_logins_ensure
 from grids import demo
 
 
@@ -26,7 +26,9 @@ class Command(BaseCommand):
         else:
             self._seed(demo.SCALES[scale], seed, options["verbosity"])
         self.stdout.write("\nDemo logins (http://127.0.0.1:8000/):")
-        for username, password, role in demo_logins_ensure():
+        logins = demo_logins_ensure()
+        logins += demo.demo_staff_ensure(DEMO_PASSWORD)
+        for username, password, role in logins:
             self.stdout.write(f"  {username} / {password}  — {role}")
 
     def _seed(self, size, seed, verbosity):
