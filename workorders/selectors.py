@@ -86,3 +86,20 @@ def actions_allowed(user, workorder) -> list[str]:
 
 def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("module")
+
+
+def workorders_changed_since(user, since, *, limit: int, lag: timedelta):
+    """Tickets in scope changed after the ``since`` mark, oldest change first.
+
+    ``since`` is ``(updated_at, id)`` of the last row a terminal received, or
+    None for everything. Rows changed in the last ``lag`` are held back: a
+    transaction that stamped an earlier ``updated_at`` may still be committing,
+    and a terminal that moved its mark past it would never see that change.
+    """
+    tickets = workorders_visible_to(user).filter(updated_at__lte=timezone.now() - lag)
+    if since is not None:
+        moment, last_id = since
+        tickets = tickets.filter(
+            Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=last_id)
+        )
+    return tickets.order_by("updated_at", "id")[:limit]

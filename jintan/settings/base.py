@@ -195,6 +195,10 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 # its work rolled back) may be taken over after this many seconds.
 IDEMPOTENCY_STALE_AFTER = env.int("IDEMPOTENCY_STALE_AFTER", default=120)
 
+# Delta sync holds back changes younger than this, so a transaction still
+# committing cannot be skipped by a terminal's mark.
+SYNC_LAG_SECONDS = env.int("SYNC_LAG_SECONDS", default=2)
+
 # The 12345 hotline platform signs its pushes with this shared secret.
 HOTLINE_SECRET = env.str("HOTLINE_SECRET", default="")
 HOTLINE_MAX_SKEW_SECONDS = env.int("HOTLINE_MAX_SKEW_SECONDS", default=300)

@@ -228,3 +228,37 @@ def test_photos_are_checked_kept_once_and_let_the_ticket_resolve(
     body = resolved.json()
     assert len(body["attachments"]) == 1
     assert [e["action"] for e in body["events"]][-2:] == ["attach", "resolve"]
+
+
+def test_delta_sync_returns_each_change_once(client, people, categories, settings):
+    settings.SYNC_LAG_SECONDS = 0
+    as_user(client, people["worker"])
+    for i in range(3):
+        post(client, "/api/v1/workorders/", report(categories, title=f"同步{i}"))
+    first = client.get("/api/v1/workorders/sync/").json()
+    assert [row["title"] for row in first["results"]] == ["同步0", "同步1", "同步2"]
+    assert first["more"] is False
+    mark = first["mark"]
+    assert (
+        client.get("/api/v1/workorders/sync/", {"since": mark}).json()["results"] == []
+    )
+
+    ticket = WorkOrder.objects.get(title="同步1")
+    post(client, f"/api/v1/workorders/{ticket.pk}/accept/", {})
+    changed = client.get("/api/v1/workorders/sync/", {"since": mark}).json()
+    assert [(row["title"], row["status"]) for row in changed["results"]] == [
+        ("同步1", "accepted")
+    ]
+    again = client.get("/api/v1/workorders/sync/", {"since": changed["mark"]}).json()
+    assert again["results"] == [] and again["mark"] == changed["mark"]
+    bad = client.get("/api/v1/workorders/sync/", {"since": "yesterday"})
+    assert bad.status_code == 400
+
+
+def test_delta_sync_holds_back_changes_that_may_still_be_committing(
+    client, people, categories, settings
+):
+    settings.SYNC_LAG_SECONDS = 60
+    as_user(client, people["worker"])
+    post(client, "/api/v1/workorders/", report(categories))
+    assert client.get("/api/v1/workorders/sync/").json()["results"] == []

@@ -164,3 +164,9 @@ class HotlineTicketInput(StrictSerializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+
+
+class SyncOutput(serializers.Serializer):
+    results = WorkOrderListOutput(many=True)
+    mark = serializers.CharField()
+    more = serializers.BooleanField()

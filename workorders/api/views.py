@@ -1,11 +1,14 @@
 """Thin views over workorders.selectors and workorders.services."""
 
 import json
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -70,6 +73,42 @@ class WorkOrderViewSet(
             [s.WorkOrderListOutput.list_row(row, tz) for row in page]
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="The mark of the last sync.")
+        ],
+        responses=s.SyncOutput,
+    )
+    @action(detail=False, pagination_class=None)
+    def sync(self, request):
+        """What changed in my scope since my last sync (offline terminals).
+
+        Pass back the ``mark`` of each answer as ``since``; ``more`` says whether
+        to ask again at once. Each change arrives exactly once.
+        """
+        since = _mark_read(request.query_params.get("since"))
+        rows = list(
+            s.WorkOrderListOutput.values_of(
+                selectors.workorders_changed_since(
+                    request.user,
+                    since,
+                    limit=SYNC_PAGE + 1,
+                    lag=timedelta(seconds=settings.SYNC_LAG_SECONDS),
+                )
+            )
+        )
+        more = len(rows) > SYNC_PAGE
+        rows = rows[:SYNC_PAGE]
+        mark = _mark_of(rows[-1]) if rows else request.query_params.get("since", "")
+        tz = timezone.get_current_timezone()
+        return Response(
+            {
+                "results": [s.WorkOrderListOutput.list_row(row, tz) for row in rows],
+                "mark": mark,
+                "more": more,
+            }
+        )
+
     @extend_schema(responses=s.WorkOrderDetailOutput)
     def retrieve(self, request, *args, **kwargs):
         ticket = self.get_object()
@@ -91,6 +130,30 @@ class WorkOrderViewSet(
         ticket = self.get_queryset().get(pk=ticket.pk)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(_detail(request, ticket), code)
+
+
+SYNC_PAGE = 200
+
+
+def _mark_of(row) -> str:
+    return f"{row['updated_at'].isoformat()}|{row['id']}"
+
+
+def _mark_read(mark):
+    if not mark:
+        return None
+    try:
+        moment, last_id = mark.rsplit("|", 1)
+        moment = datetime.fromisoformat(moment)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, int(last_id)
+    except ValueError:
+        raise DomainError(
+            _("Malformed sync mark; send back the mark of the last answer."),
+            code="invalid",
+            fields={"since": [mark[:100]]},
+        ) from None
 
 
 def _detail(request, ticket):
