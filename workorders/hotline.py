@@ -1,4 +1,4 @@
-"""The 12345 hotline platform's side door: signed pushes in.
+"""The 12345 hotline platform's side door: signed pushes in, signed callbacks out.
 
 The platform signs every push: ``X-Hotline-Timestamp`` (Unix seconds) and
 ``X-Hotline-Signature`` = hex HMAC-SHA256 of ``"<timestamp>." + body`` under the
@@ -6,13 +6,23 @@ shared secret ``HOTLINE_SECRET``. A push older (or newer) than
 ``HOTLINE_MAX_SKEW_SECONDS`` is refused, so a captured request cannot be
 replayed later; a resend within the window is harmless, since intake is
 idempotent on the hotline's ticket number.
+
+Every status change of a hotline ticket is written to the ``HotlineCallback``
+outbox with the change itself and delivered by ``callbacks_deliver`` (a
+Celery task, and a beat sweep for anything a lost task left behind), signed
+the same way, to ``HOTLINE_CALLBACK_URL``.
 """
 
 import hashlib
 import hmac
+import json
 import time
+import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jintan.errors import DomainError
@@ -56,3 +66,88 @@ def signature_verify(*, body: bytes, timestamp: str, signature: str) -> None:
             code="bad_signature",
             status=401,
         )
+
+
+def callback_payload(workorder, event) -> dict:
+    """What the 12345 platform is told about one change of its ticket."""
+    return {
+        "external_number": workorder.external_number,
+        "number": workorder.number,
+        "action": event.action,
+        "status": event.to_status,
+        "note": event.note,
+        "at": event.created_at.isoformat(),
+    }
+
+
+def callbacks_deliver(*, limit: int = 100, now=None) -> dict[str, int]:
+    """Send due callbacks, oldest first; a failure waits and tries again later.
+
+    Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``, so two
+    workers never send the same callback. A ticket whose earlier callback
+    failed in this run sends nothing newer, so the platform hears the changes
+    of one ticket in order.
+    """
+    from .models import HotlineCallback
+
+    now = now or timezone.now()
+    sent = failed = 0
+    blocked = set()
+    with transaction.atomic():
+        due = list(
+            HotlineCallback.objects.select_for_update(skip_locked=True)
+            .filter(state=HotlineCallback.State.PENDING, next_attempt_at__lte=now)
+            .order_by("id")[:limit]
+        )
+        for callback in due:
+            if callback.workorder_id in blocked:
+                continue
+            error = _post(callback.payload)
+            callback.attempts += 1
+            if error is None:
+                callback.state = HotlineCallback.State.SENT
+                callback.sent_at = timezone.now()
+                callback.last_error = ""
+                sent += 1
+            else:
+                pause = min(30 * 2 ** (callback.attempts - 1), 3600)
+                callback.next_attempt_at = now + timedelta(seconds=pause)
+                callback.last_error = error[:300]
+                blocked.add(callback.workorder_id)
+                failed += 1
+            callback.save(
+                update_fields=[
+                    "state",
+                    "sent_at",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
+                ]
+            )
+    return {"sent": sent, "failed": failed}
+
+
+def _post(payload) -> str | None:
+    """POST one signed callback; None on a 2xx answer, else what went wrong."""
+    url = settings.HOTLINE_CALLBACK_URL
+    if not url:
+        return "HOTLINE_CALLBACK_URL is not set"
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: signature_of(body, timestamp, settings.HOTLINE_SECRET),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            if 200 <= response.status < 300:
+                return None
+            return f"HTTP {response.status}"
+    except (OSError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"

@@ -386,3 +386,53 @@ class DailyCounter(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.value}"
+
+
+class HotlineCallback(models.Model):
+    """A status change the 12345 platform must hear about (the outbox).
+
+    Written in the same transaction as the change itself; a Celery task
+    delivers it, retrying with growing pauses while the platform is down, so
+    nothing is lost and nothing is sent for a change that was rolled back.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+
+    workorder = models.ForeignKey(
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    event = models.OneToOneField(
+        WorkOrderEvent,
+        verbose_name=_("event"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    payload = models.JSONField(_("payload"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hotline callback")
+        verbose_name_plural = _("hotline callbacks")
+        indexes = [
+            # The delivery task: pending callbacks that are due, oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(state="pending"),
+                name="hotlinecallback_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.workorder_id} #{self.event_id} {self.state}"

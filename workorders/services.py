@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -22,14 +23,16 @@ from grids.models import ANCESTRY_FIELDS, Level, OrgUnit
 from grids.personal_data import phone_is_valid
 from jintan.errors import Conflict, DomainError
 
-from . import calendar
+from . import calendar, hotline
 from .lifecycle import DISPATCHERS, STEPS, WORKERS
 from .models import (
     Attachment,
     Category,
     DeadlineRule,
+    HotlineCallback,
     Priority,
     Satisfaction,
+    Source,
     Status,
     WorkOrder,
     WorkOrderEvent,
@@ -458,7 +461,7 @@ def _apply_resume(workorder, now):
 
 
 def _event(workorder, actor, action, before, after, note="", data=None):
-    return WorkOrderEvent.objects.create(
+    event = WorkOrderEvent.objects.create(
         workorder=workorder,
         actor=actor,
         action=action,
@@ -467,6 +470,22 @@ def _event(workorder, actor, action, before, after, note="", data=None):
         note=note,
         data=data or {},
     )
+    if workorder.source == Source.HOTLINE and action != "create":
+        HotlineCallback.objects.create(
+            workorder=workorder,
+            event=event,
+            payload=hotline.callback_payload(workorder, event),
+        )
+        transaction.on_commit(_deliver_callbacks_soon)
+    return event
+
+
+def _deliver_callbacks_soon():
+    # Best effort: if the broker is down the beat sweep delivers them later.
+    try:
+        current_app.send_task("workorders.hotline_callbacks_deliver")
+    except Exception:
+        logger.warning("hotline callbacks not queued; the sweep will send them")
 
 
 def attachment_add(*, actor, workorder: WorkOrder, upload) -> tuple[Attachment, bool]:

@@ -171,6 +171,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic work, defined here in code; exactly one beat process runs it.
+CELERY_BEAT_SCHEDULE = {
+    "hotline-callbacks": {
+        "task": "workorders.hotline_callbacks_deliver",
+        "schedule": 30.0,
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,6 +209,8 @@ SYNC_LAG_SECONDS = env.int("SYNC_LAG_SECONDS", default=2)
 # The 12345 hotline platform signs its pushes with this shared secret.
 HOTLINE_SECRET = env.str("HOTLINE_SECRET", default="")
 HOTLINE_MAX_SKEW_SECONDS = env.int("HOTLINE_MAX_SKEW_SECONDS", default=300)
+# Where status changes of hotline tickets are reported back.
+HOTLINE_CALLBACK_URL = env.str("HOTLINE_CALLBACK_URL", default="")
 
 # Terminals sign in once and refresh before this runs out.
 DEVICE_TOKEN_LIFETIME = timedelta(days=env.int("DEVICE_TOKEN_DAYS", default=30))
