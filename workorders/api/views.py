@@ -184,7 +184,11 @@ class WorkOrderActionView(APIView):
     permission_classes = [HasRolePermission]
     required_perms = {"POST": Perm.VIEW_WORKORDERS}
 
-    @extend_schema(request=s.ActionInput, responses=s.WorkOrderDetailOutput)
+    @extend_schema(
+        operation_id="v1_workorders_action",
+        request=s.ActionInput,
+        responses=s.WorkOrderDetailOutput,
+    )
     def post(self, request, pk: int, action: str):
         ticket = selectors.workorders_visible_to(request.user).filter(pk=pk).first()
         if ticket is None or action not in STEPS:
