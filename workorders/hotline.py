@@ -16,16 +16,20 @@ the same way, to ``HOTLINE_CALLBACK_URL``.
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.request
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jintan.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Hotline-Timestamp"
 SIGNATURE_HEADER = "X-Hotline-Signature"
@@ -151,3 +155,22 @@ def _post(payload) -> str | None:
             return f"HTTP {response.status}"
     except (OSError, ValueError) as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+def callbacks_retry_now(*, ids: list[int]) -> int:
+    """Make pending callbacks due at once (an operator's nudge after an outage)."""
+    from .models import HotlineCallback
+
+    count = HotlineCallback.objects.filter(
+        pk__in=ids, state=HotlineCallback.State.PENDING
+    ).update(next_attempt_at=timezone.now())
+    transaction.on_commit(deliver_soon)
+    return count
+
+
+def deliver_soon():
+    """Queue a delivery run now; if the broker is down, the beat sweep sends later."""
+    try:
+        current_app.send_task("workorders.hotline_callbacks_deliver")
+    except Exception:
+        logger.warning("hotline callbacks not queued; the beat sweep will send them")

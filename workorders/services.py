@@ -12,7 +12,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-from celery import current_app
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -476,16 +475,8 @@ def _event(workorder, actor, action, before, after, note="", data=None):
             event=event,
             payload=hotline.callback_payload(workorder, event),
         )
-        transaction.on_commit(_deliver_callbacks_soon)
+        transaction.on_commit(hotline.deliver_soon)
     return event
-
-
-def _deliver_callbacks_soon():
-    # Best effort: if the broker is down the beat sweep delivers them later.
-    try:
-        current_app.send_task("workorders.hotline_callbacks_deliver")
-    except Exception:
-        logger.warning("hotline callbacks not queued; the sweep will send them")
 
 
 def attachment_add(*, actor, workorder: WorkOrder, upload) -> tuple[Attachment, bool]:

@@ -262,3 +262,39 @@ def test_delta_sync_holds_back_changes_that_may_still_be_committing(
     as_user(client, people["worker"])
     post(client, "/api/v1/workorders/", report(categories))
     assert client.get("/api/v1/workorders/sync/").json()["results"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_ticket(
+    people, categories
+):
+    import threading
+
+    from django.test import Client
+
+    barrier = threading.Barrier(20)
+    answers = []
+    body = json.dumps(report(categories, title="并发重发"))
+
+    def send():
+        client = Client()
+        client.force_login(people["worker"])
+        barrier.wait()
+        response = client.post(
+            "/api/v1/workorders/",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="terminal-7:report-42",
+        )
+        answers.append((response.status_code, response.content))
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert WorkOrder.objects.filter(title="并发重发").count() == 1
+    first = [content for code, content in answers if code == 201]
+    assert first and all(content == first[0] for content in first)
+    assert {code for code, _ in answers} <= {201, 409}
