@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -13,6 +14,10 @@ from grids import urls as grids_urls
 from workorders import urls as workorders_urls
 
 from . import health, views
+
+admin.site.site_header = _("Jintan Grid Governance Platform")
+admin.site.site_title = _("Jintan Grid Governance Platform")
+admin.site.index_title = _("Administration")
 
 api_v1 = [
     *accounts_urls.api_urlpatterns,
