@@ -6,16 +6,14 @@ numbers spread over every micro-grid, and times ``sheet_import`` on it three
 times, deleting the imported households between runs. Prints each run with
 the time spent reading and checking versus writing, the median and rows/s.
 
-    createdb -h 127.0.0.1 -U postgres jintan_bench   # the script also does it
-    DJANGO_SETTINGS_MODULE=jintan.settings.test \\
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jintan_bench \\
-    .venv/bin/python bench/bench_import.py [--rows 200000] [--runs 3]
+    .venv/bin/python -m bench.bench_import [--rows 200000] [--runs 3]
+
+(database: ``BENCH_DATABASE_URL``, default ``jintan_bench``, made if missing)
 
 It deletes rows, so it refuses a database whose name does not end in "bench".
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,44 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jintan.settings.test")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jintan_bench")
+from bench import harness
 
 CODE_PREFIX = "BENCH"
 
 
-def database_ensure() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    name = database["NAME"]
-    if not name.endswith("bench"):
-        sys.exit(f"Refusing to run against {name!r}: use a database named *bench.")
-    with psycopg.connect(
-        host=database["HOST"],
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        password=database["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
 def tree_ensure() -> None:
-    from django.core.management import call_command
 
     from grids import demo
 
-    call_command("migrate", verbosity=0)
     if not demo.demo_loaded():
         print("loading the Jintan-size district (a few minutes) ...", flush=True)
         started = time.perf_counter()
@@ -143,13 +112,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
 
-    import django
-
-    django.setup()
+    harness.setup()
+    from django.conf import settings
     from django.utils import translation
 
+    name = settings.DATABASES["default"]["NAME"]
+    if not name.endswith("bench"):
+        sys.exit(f"Refusing to run against {name!r}: use a database named *bench.")
     translation.activate("en")  # stage names compared above are English
-    database_ensure()
     tree_ensure()
     imported_delete()
     with tempfile.TemporaryDirectory() as folder:
