@@ -298,3 +298,28 @@ def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_ticket(
     first = [content for code, content in answers if code == 201]
     assert first and all(content == first[0] for content in first)
     assert {code for code, _ in answers} <= {201, 409}
+
+
+def test_a_report_located_in_another_grid_is_answered_not_500(
+    client, people, categories, tree, make_user
+):
+    as_user(client, people["worker"])
+    client_id = str(uuid.uuid4())
+    # A point in the other town's grid: the ticket goes there.
+    response = post(
+        client,
+        "/api/v1/workorders/",
+        report(categories, lat=31.5, lng=119.9, client_id=client_id),
+    )
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["unit"] in (tree["G2"].pk, tree["M2"].pk)
+    # Another user replaying that client id gets nothing of it.
+    as_user(client, make_user(Role.GRID_WORKER, tree["G2"]))
+    replay = post(
+        client,
+        "/api/v1/workorders/",
+        report(categories, lat=31.5, lng=119.9, client_id=client_id),
+    )
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "client_id_reused"
+    assert WorkOrder.objects.count() == 1

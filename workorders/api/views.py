@@ -127,7 +127,15 @@ class WorkOrderViewSet(
         ticket, created = services.workorder_create(
             actor=request.user, source=Source.GRID_REPORT, category=category, **values
         )
-        ticket = self.get_queryset().get(pk=ticket.pk)
+        if not created and ticket.reporter_id != request.user.pk:
+            # Someone else's client id: never hand their ticket out.
+            raise DomainError(
+                _("This client id belongs to another report."),
+                code="client_id_reused",
+                status=409,
+            )
+        # The reporter sees their report even where it was located to a grid
+        # outside their own scope (a point just across the boundary).
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(_detail(request, ticket), code)
 
