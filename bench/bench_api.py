@@ -17,17 +17,13 @@ connections with no pause, which shows the most this 2-core machine serves
 """
 
 import argparse
-import http.client
-import json
 import os
-import random
 import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -155,36 +151,7 @@ def main():
 def _terminals(args, base, path, token):
     """Each thread is a terminal: request a page, read it, pause, next page."""
     port = int(base.rsplit(":", 1)[1])
-    latencies, lock = [], threading.Lock()
-    deadline = time.monotonic() + args.seconds
-
-    def terminal(seed):
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        next_path = path
-        while time.monotonic() < deadline:
-            start = time.perf_counter()
-            conn.request("GET", next_path, headers={"Authorization": f"Bearer {token}"})
-            response = conn.getresponse()
-            body = json.loads(response.read())
-            elapsed = time.perf_counter() - start
-            if response.status != 200:
-                raise SystemExit(f"answer {response.status}: {body}")
-            with lock:
-                latencies.append(elapsed)
-            following = body.get("next")
-            next_path = following.split(str(port), 1)[1] if following else path
-            time.sleep(rng.uniform(0.5, 1.5))
-        conn.close()
-
-    threads = [
-        threading.Thread(target=terminal, args=(n,)) for n in range(args.clients)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, len(latencies) / args.seconds
+    return harness.terminals_load(port, path, [token], args.clients, args.seconds)
 
 
 def _wrk(args, base, path, token):

@@ -6,8 +6,12 @@ local server, created and migrated if missing) and prints medians, since this
 machine is shared and single runs are noisy.
 """
 
+import http.client
+import json
 import os
+import random
 import statistics
+import threading
 import time
 from contextlib import contextmanager
 
@@ -87,3 +91,41 @@ def report(rows: list[tuple[str, str, str, bool]]) -> None:
     for what, figure, target, met in rows:
         mark = "ok  " if met else "SLOW"
         print(f"{mark} {what:<{width}}  {figure:>14}  (target {target})")
+
+
+def terminals_load(port: int, path: str, tokens: list[str], clients: int, seconds: int):
+    """``clients`` terminals paging through ``path`` with 0.5–1.5 s of thought.
+
+    Each thread signs in with one of ``tokens``, follows the ``next`` cursor,
+    and times its own requests. Returns (latencies in seconds, requests/s).
+    """
+    latencies, lock = [], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def terminal(n):
+        rng = random.Random(n)
+        token = tokens[n % len(tokens)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        next_path = path
+        time.sleep(rng.uniform(0, 1))  # terminals do not start in step
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            conn.request("GET", next_path, headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            body = json.loads(response.read())
+            elapsed = time.perf_counter() - start
+            if response.status != 200:
+                raise SystemExit(f"answer {response.status}: {body}")
+            with lock:
+                latencies.append(elapsed)
+            following = body.get("next")
+            next_path = following.split(str(port), 1)[1] if following else path
+            time.sleep(rng.uniform(0.5, 1.5))
+        conn.close()
+
+    threads = [threading.Thread(target=terminal, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, len(latencies) / seconds
