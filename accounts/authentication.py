@@ -21,7 +21,11 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Malformed token.")) from exc
-        token = token_authenticate(raw)
+        checked = getattr(request._request, "device_token_checked", None)
+        if checked is not None and checked[0] == raw:
+            token = checked[1]  # already looked up for this request
+        else:
+            token = token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(
                 _("The token is unknown, expired or revoked.")

@@ -92,7 +92,10 @@ class IdempotencyMiddleware:
 def _principal(request):
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
-        token = token_authenticate(auth.split(" ", 1)[1].strip())
+        raw = auth.split(" ", 1)[1].strip()
+        token = token_authenticate(raw)
+        # DRF's authentication reuses this lookup instead of repeating it.
+        request.device_token_checked = (raw, token)
         return token.user if token else None
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None

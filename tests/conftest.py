@@ -131,3 +131,26 @@ def _fresh_cache():
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(f"{cache.key_prefix}:*"):
         client.delete(key)
+
+
+def pytest_collection_modifyitems(items):
+    """Database tests may use every alias: ``numbering`` mirrors ``default``."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and "databases" not in marker.kwargs:
+            item.add_marker(
+                pytest.mark.django_db(
+                    *marker.args, **{**marker.kwargs, "databases": "__all__"}
+                ),
+                append=False,
+            )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_every_connection_before_teardown(django_db_setup):
+    """The ``numbering`` alias keeps its own connection; the test database can
+    only be dropped once it is closed too."""
+    yield
+    from django.db import connections
+
+    connections.close_all()

@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -138,7 +138,7 @@ def test_twenty_simultaneous_retries_create_one_row(worker, tree):
         barrier.wait()
         response = post(client, household(tree), "race-key")
         answers.append((response.status_code, response.content))
-        connection.close()
+        connections.close_all()
 
     threads = [threading.Thread(target=send) for _ in range(20)]
     for thread in threads:

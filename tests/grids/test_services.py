@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 
 from grids.integrity import tree_problems
 from grids.models import Household, Level, OrgUnit, Place, Resident
@@ -235,7 +235,7 @@ def test_concurrent_creates_and_moves_leave_an_intact_tree(tree):
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
-            connection.close()
+            connections.close_all()
 
     def move():
         try:
@@ -244,7 +244,7 @@ def test_concurrent_creates_and_moves_leave_an_intact_tree(tree):
         except Exception as exc:
             errors.append(exc)
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
     threads.append(threading.Thread(target=move))

@@ -5,7 +5,7 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from grids.geo import locator
@@ -287,7 +287,7 @@ def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_ticket(
             HTTP_IDEMPOTENCY_KEY="terminal-7:report-42",
         )
         answers.append((response.status_code, response.content))
-        connection.close()
+        connections.close_all()
 
     threads = [threading.Thread(target=send) for _ in range(20)]
     for thread in threads:

@@ -4,7 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from grids.geo import locator
@@ -263,7 +263,7 @@ def test_two_dispatchers_racing_get_one_winner_and_one_conflict(
         except Conflict as error:
             outcomes.append(error.fields["status"][0])
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [
         threading.Thread(target=dispatch, args=(dispatchers[0], tree["G1"])),
@@ -300,7 +300,7 @@ def test_the_same_hotline_push_at_once_from_many_threads_is_one_ticket(
             )
             numbers.append(ticket.number)
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=push) for _ in range(8)]
     for thread in threads:
