@@ -23,10 +23,11 @@ def test_starts_on_sqlite_with_no_environment(tmp_path, venv_python, clean_env):
     checkout = tmp_path / "checkout"
     shutil.copytree(ROOT, checkout, ignore=COPY_IGNORE)
 
-    check = run([venv_python, "manage.py", "check"], clean_env, cwd=checkout)
-    assert check.returncode == 0, check.stderr
+    # migrate first, as `make run` does: nothing may have created var/ yet.
     migrate = run([venv_python, "manage.py", "migrate", "-v0"], clean_env, cwd=checkout)
     assert migrate.returncode == 0, migrate.stderr
+    check = run([venv_python, "manage.py", "check"], clean_env, cwd=checkout)
+    assert check.returncode == 0, check.stderr
     assert (checkout / "var" / "db.sqlite3").stat().st_size > 0
 
     seed = run([venv_python, "manage.py", "seed_demo", "-v0"], clean_env, cwd=checkout)
