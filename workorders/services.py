@@ -193,40 +193,14 @@ def _grid_of(unit: OrgUnit) -> OrgUnit:
 
 
 def _dispatch_to(workorder, actor, *, unit, owner=None, department=None):
-    """The dispatch step without its checks (intake routing)."""
-    now = timezone.now()
-    rule_hours = workorder.sign_deadline - workorder.created_at
+    """The dispatch step without the actor's checks: routing at intake."""
     before = workorder.status
-    workorder.unit = unit
-    for field in ANCESTRY_FIELDS:
-        setattr(workorder, field, getattr(unit, field))
-    workorder.owner = owner
-    workorder.department = department
-    workorder.status = Status.DISPATCHED
-    workorder.dispatched_at = now
-    workorder.sign_deadline = now + rule_hours
+    changed, data = _apply_dispatch(
+        workorder, actor, unit, owner, department, timezone.now()
+    )
     workorder.version += 1
-    workorder.save(
-        update_fields=[
-            "unit",
-            *ANCESTRY_FIELDS,
-            "owner",
-            "department",
-            "status",
-            "dispatched_at",
-            "sign_deadline",
-            "version",
-            "updated_at",
-        ]
-    )
-    _event(
-        workorder,
-        actor,
-        "dispatch",
-        before,
-        Status.DISPATCHED,
-        data={"unit": unit.pk, "owner": getattr(owner, "pk", None)},
-    )
+    workorder.save(update_fields=[*changed, "status", "version", "updated_at"])
+    _event(workorder, actor, "dispatch", before, workorder.status, data=data)
 
 
 def workorder_act(
