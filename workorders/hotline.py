@@ -24,6 +24,7 @@ from datetime import timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,50 +85,69 @@ def callback_payload(workorder, event) -> dict:
     }
 
 
-def callbacks_deliver(*, limit: int = 100, now=None) -> dict[str, int]:
-    """Send due callbacks, oldest first; a failure waits and tries again later.
+# A claimed callback is someone's to send for this long; a worker that dies
+# mid-run loses its claim and another sends it (limit × the 5 s timeout < this).
+CLAIM_SECONDS = 600
 
-    Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``, so two
-    workers never send the same callback. A ticket whose earlier callback
-    failed in this run sends nothing newer, so the platform hears the changes
-    of one ticket in order.
+
+def callbacks_deliver(*, limit: int = 100, now=None) -> dict[str, int]:
+    """Send due callbacks, each ticket's in order; a failure waits and retries.
+
+    Three short steps, so no transaction stays open while the platform is
+    slow: claim due rows (``SKIP LOCKED``, then a lease by moving their next
+    attempt ``CLAIM_SECONDS`` on), post them outside any transaction, record
+    each outcome. A row waits while an older callback of its ticket is still
+    pending and not due, so the platform hears one ticket's changes in order,
+    across runs and workers alike. Delivery is at least once: a worker that
+    dies after posting but before recording posts again after the lease.
     """
     from .models import HotlineCallback
 
     now = now or timezone.now()
-    sent = failed = 0
-    blocked = set()
+    pending = HotlineCallback.objects.filter(state=HotlineCallback.State.PENDING)
+    older_waiting = pending.filter(
+        workorder=OuterRef("workorder"), id__lt=OuterRef("id"), next_attempt_at__gt=now
+    )
     with transaction.atomic():
-        due = list(
-            HotlineCallback.objects.select_for_update(skip_locked=True)
-            .filter(state=HotlineCallback.State.PENDING, next_attempt_at__lte=now)
+        claimed = list(
+            pending.select_for_update(skip_locked=True)
+            .filter(next_attempt_at__lte=now)
+            .exclude(Exists(older_waiting))
             .order_by("id")[:limit]
         )
-        for callback in due:
-            if callback.workorder_id in blocked:
-                continue
-            error = _post(callback.payload)
-            callback.attempts += 1
-            if error is None:
-                callback.state = HotlineCallback.State.SENT
-                callback.sent_at = timezone.now()
-                callback.last_error = ""
-                sent += 1
-            else:
-                pause = min(30 * 2 ** (callback.attempts - 1), 3600)
-                callback.next_attempt_at = now + timedelta(seconds=pause)
-                callback.last_error = error[:300]
-                blocked.add(callback.workorder_id)
-                failed += 1
-            callback.save(
-                update_fields=[
-                    "state",
-                    "sent_at",
-                    "attempts",
-                    "next_attempt_at",
-                    "last_error",
-                ]
-            )
+        HotlineCallback.objects.filter(pk__in=[c.pk for c in claimed]).update(
+            next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)
+        )
+    sent = failed = 0
+    blocked = set()
+    for callback in claimed:
+        if callback.workorder_id in blocked:
+            # Due again at once, but held back by its ticket's failed callback.
+            callback.next_attempt_at = now
+            callback.save(update_fields=["next_attempt_at"])
+            continue
+        error = _post(callback.payload)
+        callback.attempts += 1
+        if error is None:
+            callback.state = HotlineCallback.State.SENT
+            callback.sent_at = timezone.now()
+            callback.last_error = ""
+            sent += 1
+        else:
+            pause = min(30 * 2 ** (callback.attempts - 1), 3600)
+            callback.next_attempt_at = now + timedelta(seconds=pause)
+            callback.last_error = error[:300]
+            blocked.add(callback.workorder_id)
+            failed += 1
+        callback.save(
+            update_fields=[
+                "state",
+                "sent_at",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+            ]
+        )
     return {"sent": sent, "failed": failed}
 
 

@@ -101,3 +101,28 @@ def test_while_the_hotline_is_down_nothing_is_lost(
     assert hotline.callbacks_deliver(now=later) == {"sent": 1, "failed": 0}
     assert HotlineCallback.objects.get().state == "sent"
     assert [body["status"] for _, body in FakeHotline.received] == ["dispatched"]
+
+
+def test_a_ticket_s_later_change_waits_for_its_failed_earlier_one(
+    settings, categories, tree, make_user, platform
+):
+    dispatcher = make_user(Role.DISPATCHER, tree["T1"])
+    worker = make_user(Role.GRID_WORKER, tree["G1"])
+    url = settings.HOTLINE_CALLBACK_URL
+    settings.HOTLINE_CALLBACK_URL = "http://127.0.0.1:1/callback"
+    ticket = hotline_ticket(categories, tree, dispatcher)
+    assert hotline.callbacks_deliver() == {"sent": 0, "failed": 1}
+
+    # The platform is back, but the dispatch callback is not due yet: the
+    # newer acceptance must not overtake it.
+    settings.HOTLINE_CALLBACK_URL = url
+    workorder_act(actor=worker, workorder=ticket, action="accept")
+    assert hotline.callbacks_deliver() == {"sent": 0, "failed": 0}
+    assert FakeHotline.received == []
+
+    later = timezone.now() + timedelta(minutes=5)
+    assert hotline.callbacks_deliver(now=later) == {"sent": 2, "failed": 0}
+    assert [body["status"] for _, body in FakeHotline.received] == [
+        "dispatched",
+        "accepted",
+    ]
