@@ -377,6 +377,18 @@ def _apply_dispatch(workorder, actor, unit, owner, department, now):
                 code="invalid",
                 fields={"owner": [_("Not staff of this unit.")]},
             )
+    if department is not None:
+        territory = department.territory
+        if not (
+            territory.tree_id == unit.tree_id
+            and territory.lft <= unit.lft <= territory.rght
+        ):
+            raise DomainError(
+                _("%(department)s does not serve %(unit)s.")
+                % {"department": department, "unit": unit.name},
+                code="invalid",
+                fields={"department": [_("Outside the department's territory.")]},
+            )
     rule_time = workorder.sign_deadline - (
         workorder.dispatched_at or workorder.created_at
     )

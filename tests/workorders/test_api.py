@@ -323,3 +323,25 @@ def test_a_report_located_in_another_grid_is_answered_not_500(
     assert replay.status_code == 409
     assert replay.json()["code"] == "client_id_reused"
     assert WorkOrder.objects.count() == 1
+
+
+def test_dispatch_references_must_exist_and_fit(client, people, categories, tree):
+    from grids.models import Department
+
+    push(client, HOTLINE)
+    ticket = WorkOrder.objects.get()
+    as_user(client, people["dispatcher"])
+    url = f"/api/v1/workorders/{ticket.pk}/dispatch/"
+    missing = post(client, url, {"unit": tree["G1"].pk, "owner": 999999})
+    assert missing.status_code == 400 and "owner" in missing.json()["fields"]
+    far = Department.objects.create(
+        name="直溪派出所", code="PS-2", kind="public_security", territory=tree["T2"]
+    )
+    outside = post(client, url, {"unit": tree["G1"].pk, "department": far.pk})
+    assert outside.status_code == 400 and "department" in outside.json()["fields"]
+    near = Department.objects.create(
+        name="儒林派出所", code="PS-1", kind="public_security", territory=tree["T1"]
+    )
+    fine = post(client, url, {"unit": tree["G1"].pk, "department": near.pk})
+    assert fine.status_code == 200, fine.json()
+    assert WorkOrder.objects.get().department == near

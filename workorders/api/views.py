@@ -206,18 +206,14 @@ class WorkOrderActionView(APIView):
         values = dict(data.validated_data)
         if "unit" in values:
             values["unit"] = _visible_unit(request.user, values["unit"])
-        if "owner" in values:
-            values["owner"] = User.objects.filter(pk=values["owner"]).first()
-        if "department" in values:
-            values["department"] = Department.objects.filter(
-                pk=values["department"]
-            ).first()
-        if "duplicate_of" in values:
-            values["duplicate_of"] = (
-                selectors.workorders_visible_to(request.user)
-                .filter(pk=values["duplicate_of"])
-                .first()
-            )
+        references = {
+            "owner": User.objects.filter(is_active=True),
+            "department": Department.objects.filter(is_active=True),
+            "duplicate_of": selectors.workorders_visible_to(request.user),
+        }
+        for field, candidates in references.items():
+            if field in values:
+                values[field] = _found(candidates, values[field], field)
         ticket = services.workorder_act(
             actor=request.user, workorder=ticket, action=action, **values
         )
@@ -256,6 +252,17 @@ class AttachmentUploadView(APIView):
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.AttachmentOutput(attachment).data, code)
+
+
+def _found(candidates, pk, field):
+    found = candidates.filter(pk=pk).first()
+    if found is None:
+        raise DomainError(
+            _("No such %(field)s.") % {"field": field},
+            code="invalid",
+            fields={field: [_("Not found.")]},
+        )
+    return found
 
 
 def _visible_unit(user, unit_id):
