@@ -6,11 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 
 from accounts import urls as accounts_urls
+from dispatch import urls as dispatch_urls
 from grids import urls as grids_urls
+from reviews import urls as reviews_urls
 from workorders import urls as workorders_urls
 
 from . import health, views
@@ -23,6 +25,8 @@ api_v1 = [
     *accounts_urls.api_urlpatterns,
     *grids_urls.api_urlpatterns,
     *workorders_urls.api_urlpatterns,
+    *dispatch_urls.api_urlpatterns,
+    *reviews_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -32,11 +36,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include(accounts_urls.urlpatterns)),
     path("admin/", admin.site.urls),
+    path("command/", include((dispatch_urls.urlpatterns, "dispatch"))),
+    path("reviews/", include((reviews_urls.urlpatterns, "reviews"))),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/schema/swagger/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
         name="swagger-ui",
     ),
     path(

@@ -13,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.territory"]
+pytest_plugins = ["tests.territory", "tests.tickets"]
 
 # CI replays the same generated examples every run, so a red run is
 # reproducible and never a roll of the dice; locally they vary and explore.

@@ -86,6 +86,16 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Open and running: the deadline clock ticks (a suspended ticket's is paused).
+SWEPT_STATUSES = (
+    Status.NEW,
+    Status.DISPATCHED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.RETURNED,
+)
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
@@ -288,6 +298,18 @@ class WorkOrder(Ancestry):
             ),
             # Delta sync for terminals: what changed since a cursor.
             models.Index(fields=["updated_at", "id"], name="wo_updated"),
+            # The deadline sweep: open tickets past their warning time, and
+            # dispatched tickets past their sign-for deadline (small: open only).
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(status__in=SWEPT_STATUSES),
+                name="wo_open_warn",
+            ),
+            models.Index(
+                fields=["sign_deadline"],
+                condition=Q(status=Status.DISPATCHED),
+                name="wo_dispatched_sign",
+            ),
         ]
 
     def __str__(self):

@@ -23,25 +23,32 @@ DUE_SOON = timedelta(hours=24)
 
 
 def workorders_visible_to(user) -> QuerySet[WorkOrder]:
-    """Tickets under the user's posts; department staff see their department's only.
-
-    A user whose every post is a department post sees only that department's
-    tickets; other posts see everything under their units.
-    """
+    """Tickets under the user's posts; department staff see their department's only."""
     tickets = WorkOrder.objects.select_related("category", "unit", "owner")
     if user.is_superuser:
         return tickets
+    return tickets.filter(workorders_scope_q(user))
+
+
+def workorders_scope_q(user, *, prefix: str = "") -> Q:
+    """The condition for "a ticket the user may see", on any table that joins one.
+
+    A user whose every post is a department post sees only that department's
+    tickets; other posts see everything under their units. ``prefix`` puts the
+    condition on a related ticket (``workorder__``), so alerts and reports are
+    scoped by the very rule that scopes tickets. Superusers: no condition.
+    """
+    if user.is_superuser:
+        return Q()
     posts = posts_of(user)
     general = [p.unit for p in posts if p.role != Role.DEPARTMENT_STAFF]
-    visible = ancestry_q(general)
+    visible = ancestry_q(general, prefix=prefix)
     for post in posts:
         if post.role == Role.DEPARTMENT_STAFF:
-            visible |= ancestry_q([post.unit]) & _department_q(post.department_id)
-    return tickets.filter(visible)
-
-
-def _department_q(department_id):
-    return Q(department_id=department_id)
+            visible |= ancestry_q([post.unit], prefix=prefix) & Q(
+                **{f"{prefix}department_id": post.department_id}
+            )
+    return visible
 
 
 def workorders_filtered(queryset, *, status=None, due=None, mine_of=None):

@@ -36,11 +36,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "mptt",
     "axes",
+    "csp",
     "accounts",
     "grids",
     "workorders",
     "parties",
     "dispatch",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.idempotency.IdempotencyMiddleware",
 ]
@@ -182,10 +185,18 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work, defined here in code; exactly one beat process runs it.
+# Work the beat queues while the worker is down expires instead of piling up:
+# every run reads its work from the database, so the next one catches up.
 CELERY_BEAT_SCHEDULE = {
     "hotline-callbacks": {
         "task": "workorders.hotline_callbacks_deliver",
         "schedule": 30.0,
+        "options": {"expires": 60},
+    },
+    "alerts-sweep": {
+        "task": "dispatch.alerts_sweep",
+        "schedule": env.float("ALERTS_SWEEP_SECONDS", default=15.0),
+        "options": {"expires": 60},
     },
 }
 
@@ -273,6 +284,31 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Content-Security-Policy: scripts only from our own static files, nothing
+# fetched from elsewhere (the command center has no internet). Inline styles
+# stay allowed because the admin and the API documentation pages carry them;
+# inline scripts, which are what a CSP is there to stop, are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The live alert feed (``dispatch.stream``): how often a connection looks for
+# new rows, and how long one connection lives before the browser reconnects.
+ALERT_STREAM_POLL_SECONDS = env.float("ALERT_STREAM_POLL_SECONDS", default=0.5)
+ALERT_STREAM_MAX_SECONDS = env.float("ALERT_STREAM_MAX_SECONDS", default=55.0)
 
 # seed_demo refuses to run where this is off (production turns it off).
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
