@@ -1,21 +1,7 @@
-"""The command center's pages: dashboard, dispatch desk, ticket, alert list.
+"""The command center's pages: the dashboard (``dashboard``) and the desk,
+ticket and alert pages (``desk``). Both read through the same selectors and
+act through the same services as the API."""
 
-(Being built; each route answers so that links and the live feed can name it.)
-"""
+from . import dashboard, desk
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.urls import path
-
-
-@login_required
-def placeholder(request, pk=None):
-    return HttpResponse("…")
-
-
-urlpatterns = [
-    path("", placeholder, name="dashboard"),
-    path("desk/", placeholder, name="desk"),
-    path("tickets/<int:pk>/", placeholder, name="ticket"),
-    path("alerts/", placeholder, name="alerts"),
-]
+urlpatterns = [*dashboard.urlpatterns, *desk.urlpatterns]
