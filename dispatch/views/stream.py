@@ -23,7 +23,6 @@ import time
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -72,24 +71,21 @@ def _events(user, after: int, language: str):
     ends = time.monotonic() + settings.ALERT_STREAM_MAX_SECONDS
     quiet_since = time.monotonic()
     yield f"retry: {RECONNECT_MS}\n: {after}\n\n"
-    try:
-        while time.monotonic() < ends:
-            with translation.override(language):
-                alerts = alerts_after(user, after)
-                for alert in alerts:
-                    yield _event(alert)
-                    after = alert.id
-            if alerts:
-                quiet_since = time.monotonic()
-                continue
-            if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
-                yield ": keepalive\n\n"
-                quiet_since = time.monotonic()
-            time.sleep(poll)
-    finally:
-        # The response outlives the request's own cleanup; give the
-        # connection back here, not when the thread happens to be reused.
-        close_old_connections()
+    # The database connection is given back when the response closes (Django's
+    # request_finished), as for any request.
+    while time.monotonic() < ends:
+        with translation.override(language):
+            alerts = alerts_after(user, after)
+            for alert in alerts:
+                yield _event(alert)
+                after = alert.id
+        if alerts:
+            quiet_since = time.monotonic()
+            continue
+        if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+            yield ": keepalive\n\n"
+            quiet_since = time.monotonic()
+        time.sleep(poll)
 
 
 def _event(alert) -> str:

@@ -143,7 +143,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "jintan.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
         }
     }
@@ -184,6 +184,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that queues work (hotline callbacks) must not hang while the
+# broker is down: the work is in the database and the beat sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Periodic work, defined here in code; exactly one beat process runs it.
 # Work the beat queues while the worker is down expires instead of piling up:
 # every run reads its work from the database, so the next one catches up.

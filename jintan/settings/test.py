@@ -25,7 +25,7 @@ STATIC_ROOT = None
 # suites running at once on one machine never clear each other's counters.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "jintan.cache.ResilientRedisCache",
         "LOCATION": env.str("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),
         "KEY_PREFIX": f"test{os.getpid()}",
     }
