@@ -25,4 +25,4 @@ RUN useradd --create-home --uid 1000 jintan \
 USER jintan
 
 EXPOSE 8000
-CMD ["gunicorn", "jintan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "jintan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "32", "--timeout", "90", "--access-logfile", "-"]

@@ -168,3 +168,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user_id} ← {self.alert_id}"
+
+
+class SweepMark(models.Model):
+    """Up to when the sweep has looked at tickets' changes (one row per mark).
+
+    Closing settled alerts looks only at tickets changed since the last
+    sweep (less a margin), not at every open alert's ticket on every run.
+    """
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("sweep mark")
+        verbose_name_plural = _("sweep marks")
+
+    def __str__(self):
+        return f"{self.name}: {self.at:%Y-%m-%d %H:%M:%S}"

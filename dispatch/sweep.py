@@ -5,7 +5,9 @@
 are committed in increasing order and a browser resuming "after id N" never
 misses a row committed late. Inside the lock:
 
-1. alerts of tickets that left the running states are closed (one UPDATE);
+1. alerts of tickets that left the running states are closed (one UPDATE,
+   looking only at tickets changed since the previous sweep — ``SweepMark`` —
+   less ``SETTLE_MARGIN`` for transactions that committed late);
 2. every alert that is due and missing is inserted by one ``INSERT … SELECT …
    ON CONFLICT DO NOTHING``: warnings, overdue, not signed for in time and each
    escalation step, built as one ``UNION ALL`` of ORM querysets (so the same
@@ -17,12 +19,13 @@ misses a row committed late. Inside the lock:
    inserted the same way.
 
 A sweep that finds nothing new reads only open tickets past a threshold
-(partial indexes ``wo_open_warn``, ``wo_dispatched_sign``, ``wo_status_deadline``).
+from the partial covering indexes ``wo_sweep`` and ``wo_sweep_sign``.
 """
 
 import logging
 import zlib
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -44,7 +47,7 @@ from django.utils import timezone
 from grids.models import ANCESTRY_FIELDS, Role
 from workorders.models import SWEPT_STATUSES, Status, WorkOrder
 
-from .models import Alert, AlertKind, EscalationStep, Notification
+from .models import Alert, AlertKind, EscalationStep, Notification, SweepMark
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ UNIT_STAFF = (
 SUPERVISORS = (Role.COMMANDER, Role.DISPATCHER, Role.CADRE)
 ALERT_COLUMNS = ("workorder", "kind", "level", "unit", "due_at", "raised_at")
 RUNNING = tuple(SWEPT_STATUSES) + (Status.SUSPENDED,)
+SETTLE_MARGIN = timedelta(minutes=5)
+SETTLED_MARK = "settled"
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,11 @@ def alerts_sweep(*, now=None) -> SweepResult:
     Idempotent and safe to run concurrently: sweeps queue on one lock, and
     the unique constraint refuses a second row for a ticket, kind and level.
     """
-    now = now or timezone.now()
+    started = timezone.now()
+    now = now or started
     with transaction.atomic():
         _lock()
-        closed = _alerts_close_settled(now)
+        closed = _alerts_close_settled(now, started)
         before = Alert.objects.aggregate(last=Max("id"))["last"] or 0
         raised = _insert(Alert, _alerts_due(now), ALERT_COLUMNS)
         notified = _notifications_insert(after_id=before, now=now) if raised else 0
@@ -116,14 +122,21 @@ def _lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-def _alerts_close_settled(now) -> int:
+def _alerts_close_settled(now, started) -> int:
     """Alerts of tickets that are resolved, closed or cancelled; sign-for
-    alerts of tickets signed for since."""
+    alerts of tickets signed for since. Only tickets changed since the last
+    mark are looked at (all of them on the first run); ``updated_at`` is
+    wall-clock time, so the mark is too, whatever ``now`` the sweep judges by."""
+    mark = SweepMark.objects.filter(name=SETTLED_MARK).first()
     settled = ~Q(workorder__status__in=RUNNING) | Q(
         kind=AlertKind.SIGN_OVERDUE, workorder__accepted_at__isnull=False
     )
-    ids = Alert.objects.filter(closed_at__isnull=True).filter(settled).values("id")
-    return Alert.objects.filter(id__in=ids).update(closed_at=now)
+    alerts = Alert.objects.filter(closed_at__isnull=True).filter(settled)
+    if mark is not None:
+        alerts = alerts.filter(workorder__updated_at__gte=mark.at - SETTLE_MARGIN)
+    closed = Alert.objects.filter(id__in=alerts.values("id")).update(closed_at=now)
+    SweepMark.objects.update_or_create(name=SETTLED_MARK, defaults={"at": started})
+    return closed
 
 
 def _alerts_due(now) -> QuerySet:
@@ -149,15 +162,16 @@ def _alerts_due(now) -> QuerySet:
     for step in EscalationStep.objects.all():
         allowed = Epoch("resolve_deadline") - Epoch("created_at")
         threshold = Epoch("created_at") + allowed * Value(float(step.multiple))
-        candidates = overdue.filter(unit__depth__gte=step.levels_up).alias(
-            threshold=threshold
+        target = _ancestor(step.levels_up)
+        candidates = overdue.alias(threshold=threshold, target=target).filter(
+            threshold__lte=now_epoch, target__isnull=False
         )
         parts.append(
             _alert_rows(
-                candidates.filter(threshold__lte=now_epoch),
+                candidates,
                 AlertKind.ESCALATION,
                 level=step.levels_up,
-                unit=_ancestor(step.levels_up),
+                unit=target,
                 due_at=F("resolve_deadline"),
                 now=now,
             )
@@ -184,12 +198,16 @@ def _alert_rows(tickets, kind, *, due_at, now, level=0, unit=None):
 
 
 def _ancestor(levels_up: int):
-    """The id of the unit ``levels_up`` above the ticket's, from its ancestry."""
+    """The id of the unit ``levels_up`` above the ticket's, from the ticket's own
+    ancestry ids (the deepest one set is its unit's level); NULL past the root."""
+    fields = list(ANCESTRY_FIELDS)
     return Case(
         *(
-            When(unit__depth=depth + levels_up, then=F(field))
-            for depth, field in enumerate(ANCESTRY_FIELDS)
+            When(**{f"{field}__isnull": False}, then=F(fields[depth - levels_up]))
+            for depth, field in reversed(list(enumerate(fields)))
+            if depth >= levels_up
         ),
+        default=None,
         output_field=IntegerField(),
     )
 

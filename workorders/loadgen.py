@@ -43,7 +43,7 @@ from accounts.models import User
 from grids.bulk import rows_insert
 from grids.models import ANCESTRY_FIELDS, Level, OrgUnit, Post, Role
 
-from . import calendar
+from . import calendar, defaults
 from .models import Category, DeadlineRule, Source, Status, WorkOrder, WorkOrderEvent
 
 # Plain strings: COPY writes values as given, and an enum member is not one.
@@ -373,6 +373,9 @@ class _Generator:
         )
 
     def _load_categories(self):
+        # A database flushed after migrating (bench_tree reseeds that way) has
+        # lost the taxonomy the data migration loaded.
+        defaults.load(Category, DeadlineRule)
         categories = list(
             Category.objects.filter(module__isnull=False, is_active=True).order_by(
                 "code"

@@ -298,17 +298,31 @@ class WorkOrder(Ancestry):
             ),
             # Delta sync for terminals: what changed since a cursor.
             models.Index(fields=["updated_at", "id"], name="wo_updated"),
-            # The deadline sweep: open tickets past their warning time, and
-            # dispatched tickets past their sign-for deadline (small: open only).
+            # The deadline sweep reads every running ticket near or past its
+            # deadline on each run: it reads them from these small partial
+            # indexes alone (index-only scans), never from the table's heap.
             models.Index(
-                fields=["warn_at"],
+                fields=["resolve_deadline"],
+                include=[
+                    "id",
+                    "status",
+                    "warn_at",
+                    "created_at",
+                    "unit_id",
+                    "district_id",
+                    "town_id",
+                    "village_id",
+                    "grid_id",
+                    "micro_grid_id",
+                ],
                 condition=Q(status__in=SWEPT_STATUSES),
-                name="wo_open_warn",
+                name="wo_sweep",
             ),
             models.Index(
                 fields=["sign_deadline"],
+                include=["id", "status", "unit_id"],
                 condition=Q(status=Status.DISPATCHED),
-                name="wo_dispatched_sign",
+                name="wo_sweep_sign",
             ),
         ]
 

@@ -199,7 +199,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "hotline-callbacks": {
         "task": "workorders.hotline_callbacks_deliver",
-        "schedule": 30.0,
+        "schedule": env.float("HOTLINE_CALLBACKS_SECONDS", default=30.0),
         "options": {"expires": 60},
     },
     "alerts-sweep": {

@@ -21,6 +21,8 @@ def test_compose_file_parses_and_names_the_production_services():
         or services["beat"]["deploy"].get("replicas", 1) == 1
     )
     assert {"pgdata", "media"} <= set(compose["volumes"])
+    # Live alert feeds hold a thread each: the web server must be threaded.
+    assert "--worker-class gthread" in services["web"]["command"]
 
 
 def test_docker_compose_config_accepts_it_where_compose_is_installed():
