@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -206,6 +207,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dispatch.alerts_sweep",
         "schedule": env.float("ALERTS_SWEEP_SECONDS", default=15.0),
         "options": {"expires": 60},
+    },
+    # Reviews (Asia/Shanghai, CELERY_TIMEZONE): a few minutes past midnight, so
+    # the day's last steps have committed; each run catches up missed periods.
+    "reviews-daily": {
+        "task": "reviews.daily_close",
+        "schedule": crontab(minute=10, hour=0),
+        "options": {"expires": 3600},
+    },
+    "reviews-weekly": {
+        "task": "reviews.weekly_generate",
+        "schedule": crontab(minute=20, hour=0, day_of_week="mon"),
+        "options": {"expires": 3600},
+    },
+    "reviews-monthly": {
+        "task": "reviews.monthly_generate",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+        "options": {"expires": 3600},
     },
 }
 
