@@ -2,13 +2,28 @@
 
 from django.contrib import admin
 
+from . import sweep
 from .models import Alert, EscalationStep
 from .selectors.alerts import alerts_visible_to
 
 
 @admin.register(EscalationStep)
 class EscalationStepAdmin(admin.ModelAdmin):
+    """Changing the steps changes when every running ticket escalates."""
+
     list_display = ["levels_up", "multiple"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sweep.schedule_reset()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        sweep.schedule_reset()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        sweep.schedule_reset()
 
 
 @admin.register(Alert)

@@ -136,6 +136,41 @@ class Alert(models.Model):
         return f"{self.get_kind_display()} #{self.workorder_id}"
 
 
+class AlertDue(models.Model):
+    """An alert the sweep will raise when ``due_at`` passes (its schedule).
+
+    Worked out by the sweep from a ticket's deadlines whenever the ticket
+    changes (and for every running ticket on a first run), so a sweep reads
+    only what changed and what fell due, however many tickets are open.
+    A warning is raised only ``until`` its ticket's deadline.
+    """
+
+    workorder = models.ForeignKey(
+        WorkOrder, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    level = models.PositiveSmallIntegerField(default=0)
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    due_at = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled alert")
+        verbose_name_plural = _("scheduled alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workorder", "kind", "level"], name="alertdue_once"
+            ),
+        ]
+        # Each sweep: the scheduled alerts that fell due.
+        indexes = [models.Index(fields=["due_at"], name="alertdue_due")]
+
+    def __str__(self):
+        return f"{self.kind}/{self.level} #{self.workorder_id} @ {self.due_at}"
+
+
 class Notification(models.Model):
     """An alert delivered to one person's terminal; read when they have seen it."""
 
@@ -173,8 +208,8 @@ class Notification(models.Model):
 class SweepMark(models.Model):
     """Up to when the sweep has looked at tickets' changes (one row per mark).
 
-    Closing settled alerts looks only at tickets changed since the last
-    sweep (less a margin), not at every open alert's ticket on every run.
+    Each sweep reschedules and settles only the tickets changed since the
+    last one (less a margin); no mark means "look at every ticket".
     """
 
     name = models.CharField(_("name"), max_length=32, unique=True)

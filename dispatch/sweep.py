@@ -1,25 +1,29 @@
-"""The deadline sweep: raise every alert that is due, exactly once, in one statement.
+"""The deadline sweep: raise every alert that is due, exactly once, set-based.
 
 ``alerts_sweep`` is the only writer of alerts. It takes one lock per database
 (a PostgreSQL advisory lock; SQLite has a single writer anyway), so alert ids
 are committed in increasing order and a browser resuming "after id N" never
-misses a row committed late. Inside the lock:
+misses a row committed late.
 
-1. alerts of tickets that left the running states are closed (one UPDATE,
-   looking only at tickets changed since the previous sweep — ``SweepMark`` —
-   less ``SETTLE_MARGIN`` for transactions that committed late);
-2. every alert that is due and missing is inserted by one ``INSERT … SELECT …
-   ON CONFLICT DO NOTHING``: warnings, overdue, not signed for in time and each
-   escalation step, built as one ``UNION ALL`` of ORM querysets (so the same
-   code runs on PostgreSQL and SQLite). ``NOT EXISTS`` skips rows already
-   there; the unique constraint ``(workorder, kind, level)`` is what finally
-   decides, so a sweep re-run after a crash or a redelivered task adds nothing
-   twice and, since deadlines live in the ticket rows, misses nothing;
-3. notifications for the new alerts (ids above the maximum before step 2) are
-   inserted the same way.
+A sweep's work is proportional to what changed, not to how many tickets are
+open. Inside the lock, in one transaction:
 
-A sweep that finds nothing new reads only open tickets past a threshold
-from the partial covering indexes ``wo_sweep`` and ``wo_sweep_sign``.
+1. The tickets changed since the previous sweep (``SweepMark``, less
+   ``SETTLE_MARGIN`` for transactions that committed late; every ticket on a
+   first run) are looked at: their open alerts close if they settled
+   (resolved, closed, cancelled; sign-for alerts once signed for), and their
+   schedule (``AlertDue``: warning, overdue, not signed for in time, each
+   escalation step, with its moment) is worked out again from their deadlines
+   with one ``INSERT … SELECT``.
+2. Every scheduled alert whose moment has passed is inserted into the alerts
+   by one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` and leaves the schedule.
+   The unique constraint ``(workorder, kind, level)`` decides: a sweep re-run
+   after a crash or a redelivered task adds nothing twice, and since the
+   schedule is rebuilt from the tickets' own deadlines, nothing is missed.
+3. Notifications for the new alerts (ids above the maximum before step 2).
+
+Statements are built from ORM querysets wrapped in ``INSERT … SELECT``, so the
+same code runs on PostgreSQL and on the embedded SQLite.
 """
 
 import logging
@@ -30,6 +34,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    DateTimeField,
     Exists,
     F,
     FloatField,
@@ -47,7 +52,7 @@ from django.utils import timezone
 from grids.models import ANCESTRY_FIELDS, Role
 from workorders.models import SWEPT_STATUSES, Status, WorkOrder
 
-from .models import Alert, AlertKind, EscalationStep, Notification, SweepMark
+from .models import Alert, AlertDue, AlertKind, EscalationStep, Notification, SweepMark
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +67,11 @@ UNIT_STAFF = (
     Role.COMMANDER,
 )
 SUPERVISORS = (Role.COMMANDER, Role.DISPATCHER, Role.CADRE)
+DUE_COLUMNS = ("workorder", "kind", "level", "unit", "due_at", "until")
 ALERT_COLUMNS = ("workorder", "kind", "level", "unit", "due_at", "raised_at")
 RUNNING = tuple(SWEPT_STATUSES) + (Status.SUSPENDED,)
 SETTLE_MARGIN = timedelta(minutes=5)
-SETTLED_MARK = "settled"
+MARK = "swept"
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class SweepResult:
     raised: int
     notified: int
     closed: int
+    rescheduled: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -96,9 +103,28 @@ class Epoch(Func):
         )
 
 
-def alerts_sweep(*, now=None) -> SweepResult:
-    """Close settled alerts, raise every due one once, notify its recipients.
+class FromEpoch(Func):
+    """The datetime of a number of seconds since 1970."""
 
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="to_timestamp(%(expressions)s)"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="datetime(%(expressions)s, 'unixepoch')"
+        )
+
+
+def alerts_sweep(*, now=None) -> SweepResult:
+    """Settle and reschedule changed tickets, raise every due alert once,
+    notify its recipients.
+
+    ``now`` is the moment deadlines are judged by (tests pass a later one);
+    changes are tracked by the wall clock, which ``updated_at`` follows.
     Idempotent and safe to run concurrently: sweeps queue on one lock, and
     the unique constraint refuses a second row for a ticket, kind and level.
     """
@@ -106,14 +132,28 @@ def alerts_sweep(*, now=None) -> SweepResult:
     now = now or started
     with transaction.atomic():
         _lock()
-        closed = _alerts_close_settled(now, started)
+        mark = SweepMark.objects.filter(name=MARK).first()
+        changed = WorkOrder.objects.all()
+        if mark is not None:
+            changed = changed.filter(updated_at__gte=mark.at - SETTLE_MARGIN)
+        closed = _alerts_close_settled(changed, now)
+        rescheduled = _schedule(changed)
         before = Alert.objects.aggregate(last=Max("id"))["last"] or 0
-        raised = _insert(Alert, _alerts_due(now), ALERT_COLUMNS)
+        raised = _raise_due(now)
         notified = _notifications_insert(after_id=before, now=now) if raised else 0
-    result = SweepResult(raised=raised, notified=notified, closed=closed)
+        SweepMark.objects.update_or_create(name=MARK, defaults={"at": started})
+    result = SweepResult(
+        raised=raised, notified=notified, closed=closed, rescheduled=rescheduled
+    )
     if raised or closed:
         logger.info("alerts sweep", extra=result.as_dict())
     return result
+
+
+def schedule_reset() -> None:
+    """Make the next sweep work out every running ticket's schedule again
+    (after the escalation steps change)."""
+    SweepMark.objects.filter(name=MARK).delete()
 
 
 def _lock():
@@ -122,78 +162,64 @@ def _lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-def _alerts_close_settled(now, started) -> int:
-    """Alerts of tickets that are resolved, closed or cancelled; sign-for
-    alerts of tickets signed for since. Only tickets changed since the last
-    mark are looked at (all of them on the first run); ``updated_at`` is
-    wall-clock time, so the mark is too, whatever ``now`` the sweep judges by."""
-    mark = SweepMark.objects.filter(name=SETTLED_MARK).first()
+def _alerts_close_settled(changed: QuerySet, now) -> int:
+    """Open alerts of changed tickets that are resolved, closed or cancelled;
+    sign-for alerts of tickets signed for since."""
     settled = ~Q(workorder__status__in=RUNNING) | Q(
         kind=AlertKind.SIGN_OVERDUE, workorder__accepted_at__isnull=False
     )
-    alerts = Alert.objects.filter(closed_at__isnull=True).filter(settled)
-    if mark is not None:
-        alerts = alerts.filter(workorder__updated_at__gte=mark.at - SETTLE_MARGIN)
-    closed = Alert.objects.filter(id__in=alerts.values("id")).update(closed_at=now)
-    SweepMark.objects.update_or_create(name=SETTLED_MARK, defaults={"at": started})
-    return closed
+    alerts = Alert.objects.filter(
+        settled, closed_at__isnull=True, workorder__in=changed.values("id")
+    )
+    return Alert.objects.filter(id__in=alerts.values("id")).update(closed_at=now)
 
 
-def _alerts_due(now) -> QuerySet:
-    """One UNION ALL of every alert that is due and not yet written."""
-    running = WorkOrder.objects.filter(status__in=SWEPT_STATUSES)
-    overdue = running.filter(resolve_deadline__lte=now)
+def _schedule(changed: QuerySet) -> int:
+    """Work out again the alerts the changed tickets will owe, and when."""
+    AlertDue.objects.filter(workorder__in=changed.values("id")).delete()
+    running = changed.filter(status__in=SWEPT_STATUSES)
     parts = [
-        _alert_rows(
-            running.filter(warn_at__lte=now, resolve_deadline__gt=now),
-            AlertKind.WARNING,
-            due_at=F("warn_at"),
-            now=now,
+        _due_rows(
+            running, AlertKind.WARNING, due_at=F("warn_at"), until=F("resolve_deadline")
         ),
-        _alert_rows(overdue, AlertKind.OVERDUE, due_at=F("resolve_deadline"), now=now),
-        _alert_rows(
-            WorkOrder.objects.filter(status=Status.DISPATCHED, sign_deadline__lte=now),
+        _due_rows(running, AlertKind.OVERDUE, due_at=F("resolve_deadline")),
+        _due_rows(
+            running.filter(status=Status.DISPATCHED, sign_deadline__isnull=False),
             AlertKind.SIGN_OVERDUE,
             due_at=F("sign_deadline"),
-            now=now,
         ),
     ]
-    now_epoch = now.timestamp()
+    allowed = Epoch("resolve_deadline") - Epoch("created_at")
     for step in EscalationStep.objects.all():
-        allowed = Epoch("resolve_deadline") - Epoch("created_at")
-        threshold = Epoch("created_at") + allowed * Value(float(step.multiple))
         target = _ancestor(step.levels_up)
-        candidates = overdue.alias(threshold=threshold, target=target).filter(
-            threshold__lte=now_epoch, target__isnull=False
-        )
+        threshold = Epoch("created_at") + allowed * Value(float(step.multiple))
         parts.append(
-            _alert_rows(
-                candidates,
+            _due_rows(
+                running.alias(target=target).filter(target__isnull=False),
                 AlertKind.ESCALATION,
                 level=step.levels_up,
                 unit=target,
-                due_at=F("resolve_deadline"),
-                now=now,
+                due_at=FromEpoch(threshold),
             )
         )
     first, *rest = parts
-    return first.union(*rest, all=True)
+    return _insert(AlertDue, first.union(*rest, all=True), DUE_COLUMNS)
 
 
-def _alert_rows(tickets, kind, *, due_at, now, level=0, unit=None):
-    """``tickets`` as alert rows (in ``ALERT_COLUMNS`` order), skipping existing."""
-    existing = Alert.objects.filter(workorder=OuterRef("pk"), kind=kind, level=level)
+def _due_rows(tickets, kind, *, due_at, level=0, unit=None, until=None):
+    """``tickets`` as schedule rows (``DUE_COLUMNS`` order), unless already raised."""
+    raised = Alert.objects.filter(workorder=OuterRef("pk"), kind=kind, level=level)
     return (
-        tickets.filter(~Exists(existing))
+        tickets.filter(~Exists(raised))
         .order_by()
         .annotate(
-            a_kind=Value(str(kind)),
-            a_level=Value(level, output_field=IntegerField()),
-            a_unit=unit if unit is not None else F("unit_id"),
-            a_due=due_at,
-            a_raised=Value(now),
+            d_kind=Value(str(kind)),
+            d_level=Value(level, output_field=IntegerField()),
+            d_unit=unit if unit is not None else F("unit_id"),
+            d_due=due_at,
+            d_until=until if until is not None else Value(None, DateTimeField()),
         )
-        .values_list("pk", "a_kind", "a_level", "a_unit", "a_due", "a_raised")
+        .values_list("pk", "d_kind", "d_level", "d_unit", "d_due", "d_until")
     )
 
 
@@ -210,6 +236,21 @@ def _ancestor(levels_up: int):
         default=None,
         output_field=IntegerField(),
     )
+
+
+def _raise_due(now) -> int:
+    """Scheduled alerts whose moment has passed become alerts; they (and
+    warnings whose deadline passed first) leave the schedule."""
+    fallen_due = AlertDue.objects.filter(due_at__lte=now)
+    rows = (
+        fallen_due.filter(Q(until__isnull=True) | Q(until__gt=now))
+        .order_by("due_at", "id")
+        .annotate(raised=Value(now, DateTimeField()))
+        .values_list("workorder_id", "kind", "level", "unit_id", "due_at", "raised")
+    )
+    raised = _insert(Alert, rows, ALERT_COLUMNS)
+    fallen_due.delete()
+    return raised
 
 
 def _notifications_insert(*, after_id: int, now) -> int:

@@ -172,6 +172,10 @@ class CuttableProxy:
     def cut(self):
         listener, self._listener = self._listener, None
         if listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone
+            # would leave it accepting on the old socket.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             for sock in self._sockets:
@@ -203,9 +207,12 @@ class CuttableProxy:
         except OSError:
             pass
         finally:
+            # shutdown() first: close() alone sends nothing while the other
+            # pump thread is still blocked in recv() on the same socket.
             for sock in (source, target):
                 with contextlib.suppress(OSError):
-                    sock.close()
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
             with self._lock:
                 self._sockets.discard(source)
                 self._sockets.discard(target)

@@ -33,7 +33,6 @@ from grids.selectors import posts_of
 from ..api import AlertOutput
 from ..selectors.alerts import alerts_after, alerts_last_id
 
-KEEPALIVE_SECONDS = 15
 RECONNECT_MS = 1000
 
 
@@ -68,9 +67,13 @@ def alert_stream(request):
 
 def _events(user, after: int, language: str):
     poll = settings.ALERT_STREAM_POLL_SECONDS
+    ping = settings.ALERT_STREAM_PING_SECONDS
     ends = time.monotonic() + settings.ALERT_STREAM_MAX_SECONDS
     quiet_since = time.monotonic()
-    yield f"retry: {RECONNECT_MS}\n: {after}\n\n"
+    # The page learns how often to expect a ping; a feed silent for several
+    # of them sits on a connection that died without a word (a half-open TCP
+    # connection on a flaky network), and the page replaces it.
+    yield f'retry: {RECONNECT_MS}\nevent: hello\ndata: {{"ping": {ping}}}\n\n'
     # The database connection is given back when the response closes (Django's
     # request_finished), as for any request.
     while time.monotonic() < ends:
@@ -82,8 +85,9 @@ def _events(user, after: int, language: str):
         if alerts:
             quiet_since = time.monotonic()
             continue
-        if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
-            yield ": keepalive\n\n"
+        if time.monotonic() - quiet_since >= ping:
+            # Named, so the page can tell a quiet feed from a dead connection.
+            yield "event: ping\ndata: \n\n"
             quiet_since = time.monotonic()
         time.sleep(poll)
 

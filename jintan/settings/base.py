@@ -107,6 +107,9 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE) are a PostgreSQL optimisation of the deadline
+# sweep; the embedded SQLite keeps their key columns, which is enough there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -336,6 +339,7 @@ CONTENT_SECURITY_POLICY = {
 # new rows, and how long one connection lives before the browser reconnects.
 ALERT_STREAM_POLL_SECONDS = env.float("ALERT_STREAM_POLL_SECONDS", default=0.5)
 ALERT_STREAM_MAX_SECONDS = env.float("ALERT_STREAM_MAX_SECONDS", default=55.0)
+ALERT_STREAM_PING_SECONDS = env.float("ALERT_STREAM_PING_SECONDS", default=15.0)
 
 # seed_demo refuses to run where this is off (production turns it off).
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)

@@ -135,6 +135,31 @@ def test_escalation_steps_are_read_from_the_table(dispatched_ticket, tree):
     assert Alert.objects.filter(kind=AlertKind.ESCALATION).count() == 1
 
 
+def test_changed_steps_apply_to_running_tickets_after_a_reset(
+    dispatched_ticket, tree, admin_client
+):
+    ticket = dispatched_ticket(priority="critical")
+    alerts_sweep(now=ticket.created_at + 4.1 * HOURS)  # scheduled at ×1.5
+    step = EscalationStep.objects.get(levels_up=1)
+    response = admin_client.post(
+        f"/admin/dispatch/escalationstep/{step.pk}/change/",
+        {"levels_up": 1, "multiple": "1.10"},
+    )
+    assert response.status_code == 302
+    alerts_sweep(now=ticket.created_at + 4.5 * HOURS)  # ×1.125
+    assert (AlertKind.ESCALATION, 1, tree["V1"].pk) in kinds(ticket)
+
+
+def test_a_ticket_changed_after_a_sweep_is_rescheduled(dispatched_ticket, staff):
+    ticket = dispatched_ticket(priority="critical")
+    alerts_sweep(now=ticket.created_at + 0.5 * HOURS)
+    # Signed for before the sign-for deadline: that alert is never raised.
+    workorder_act(actor=staff["worker"], workorder=ticket, action="accept")
+    alerts_sweep(now=ticket.created_at + 4.1 * HOURS)
+    assert AlertKind.SIGN_OVERDUE not in {k for k, *_ in kinds(ticket)}
+    assert AlertKind.OVERDUE in {k for k, *_ in kinds(ticket)}
+
+
 def test_the_database_refuses_a_second_alert_for_a_ticket_kind_and_level(
     dispatched_ticket,
 ):

@@ -25,6 +25,7 @@ def make_overdue(tickets):
         sign_deadline=now - timedelta(hours=4),
         warn_at=now - timedelta(hours=2),
         resolve_deadline=now - timedelta(hours=1),
+        updated_at=now,
     )
 
 
