@@ -324,6 +324,48 @@ class WorkOrder(Ancestry):
                 condition=Q(status=Status.DISPATCHED),
                 name="wo_sweep_sign",
             ),
+            # The command-center dashboard (dispatch.selectors.dashboard,
+            # ``_ticket_flows``) counts a unit's tickets received and completed
+            # in a 30-day window, and those open now, by child unit, category
+            # and day. Each of its three scans is an index-only scan of one of
+            # these (the heap is read only for pages changed since the last
+            # vacuum): a district's month is ~85,000 tickets. They carry the
+            # ancestry (scope and grouping) and the category.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "district_id",
+                    "town_id",
+                    "village_id",
+                    "grid_id",
+                    "micro_grid_id",
+                    "category_id",
+                ],
+                name="wo_dash_created",
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                include=[
+                    "resolve_deadline",
+                    "district_id",
+                    "town_id",
+                    "village_id",
+                    "grid_id",
+                    "micro_grid_id",
+                    "category_id",
+                ],
+                condition=Q(resolved_at__isnull=False),
+                name="wo_dash_resolved",
+            ),
+            # Open = workorders.selectors.OPEN_STATUSES (suspended included),
+            # keyed down the tree so a town's or a village's are one range;
+            # ``id`` also serves the dashboard's count of open alerts.
+            models.Index(
+                fields=["town", "village", "grid", "resolve_deadline"],
+                include=["id", "district_id", "micro_grid_id", "category_id"],
+                condition=Q(status__in=(*SWEPT_STATUSES, Status.SUSPENDED)),
+                name="wo_dash_open_tree",
+            ),
         ]
 
     def __str__(self):
