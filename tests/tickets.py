@@ -16,7 +16,17 @@ def categories(db):
 
 
 @pytest.fixture
-def new_ticket(tree, categories):
+def escalation_steps(db):
+    """The default escalation steps (a data migration loads them; tests that
+    flush the database lose them)."""
+    from dispatch import defaults
+    from dispatch.models import EscalationStep
+
+    defaults.load(EscalationStep)
+
+
+@pytest.fixture
+def new_ticket(tree, categories, escalation_steps):
     """``new_ticket(lng=119.25)``: a hotline ticket located in T1's grid (lng
     119.5–120 lands in T2, 130 outside every grid), waiting for dispatch."""
     locator.reset()
