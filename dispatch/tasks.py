@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import sweep
+from .selectors.dashboard import dashboards_prepare
 
 
 @shared_task(
@@ -19,3 +20,14 @@ def alerts_sweep() -> dict[str, int]:
     twice.
     """
     return sweep.alerts_sweep().as_dict()
+
+
+@shared_task(
+    name="dispatch.dashboards_prepare",
+    ignore_result=True,
+    time_limit=240,
+    soft_time_limit=200,
+)
+def dashboards_prepare_task() -> int:
+    """Keep the command centers' dashboards counted ahead (a cache, no writes)."""
+    return dashboards_prepare()

@@ -37,7 +37,8 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from grids.models import ANCESTRY_LEVELS, Level, OrgUnit
+from accounts.models import User
+from grids.models import ANCESTRY_LEVELS, Level, OrgUnit, Post, Role
 from grids.permissions import Perm
 from grids.selectors import ancestry_q, scope_roots, units_visible_to
 from workorders.models import Category, WorkOrder
@@ -296,6 +297,25 @@ def dashboard_summary(
         map_areas=map_areas,
         map_outlines=outlines,
     )
+
+
+def dashboards_prepare(*, now: datetime | None = None) -> int:
+    """Count the earlier days of the district's and every town's dashboard
+    again and keep them cached, so the command centers' dashboards (a
+    commander's or dispatcher's post on that unit) never wait for them.
+
+    Run by beat more often than the cache expires. Each unit is counted as a
+    viewer whose only post is on it sees it, which is the very statement (and
+    so the cache key) those viewers run. Returns how many were prepared.
+    """
+    units = OrgUnit.objects.filter(
+        level__in=(Level.DISTRICT, Level.TOWN), is_active=True
+    )
+    for unit in units:
+        viewer = User(username=f"dashboard-{unit.pk}")
+        viewer._active_posts = [Post(unit=unit, role=Role.COMMANDER)]
+        dashboard_summary(viewer, unit, now=now, fresh=True, boundaries=False)
+    return len(units)
 
 
 def dashboard_feed(

@@ -211,6 +211,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("ALERTS_SWEEP_SECONDS", default=15.0),
         "options": {"expires": 60},
     },
+    # Within the dashboards' 10-minute cache of earlier days (a read only).
+    "dashboards-prepare": {
+        "task": "dispatch.dashboards_prepare",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # Reviews (Asia/Shanghai, CELERY_TIMEZONE): a few minutes past midnight, so
     # the day's last steps have committed; each run catches up missed periods.
     "reviews-daily": {

@@ -5,12 +5,17 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import Alert
-from dispatch.selectors.dashboard import dashboard_summary, dashboard_window
+from dispatch.selectors.dashboard import (
+    dashboard_summary,
+    dashboard_window,
+    dashboards_prepare,
+)
 from dispatch.sweep import alerts_sweep
 from grids.models import Level, Post, Role
 from workorders.models import Status, WorkOrder
@@ -394,6 +399,23 @@ def test_the_earlier_days_are_counted_once_then_reused(
     town = dashboard_summary(dispatcher, tree["T1"])
     t1 = WorkOrder.objects.filter(town_id=tree["T1"].pk)
     assert figures(town.totals) == direct(t1, town.window)
+
+
+def test_beat_prepares_the_command_centers_dashboards_ahead(
+    scene, staff, tree, django_assert_num_queries
+):
+    assert dashboards_prepare() == 3  # the district and its two towns
+    # A town dispatcher's and the district commander's first look: their
+    # posts, then the six live queries; the earlier days come from the cache.
+    with django_assert_num_queries(7):
+        town = dashboard_summary(staff["dispatcher"], tree["T1"])
+    with django_assert_num_queries(7):
+        dashboard_summary(staff["commander"], tree["D"])
+    t1 = WorkOrder.objects.filter(town_id=tree["T1"].pk)
+    assert figures(town.totals) == direct(t1, town.window)
+    assert "dispatch.dashboards_prepare" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
 
 def test_the_embedded_database_path_counts_the_same(scene, staff, tree, monkeypatch):
