@@ -38,7 +38,7 @@ class PeriodOutput(serializers.Serializer):
     label = serializers.CharField()
 
 
-class UnitOutput(serializers.Serializer):
+class ReportUnitOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     level = serializers.CharField()
@@ -59,7 +59,7 @@ class ReportOutput(serializers.Serializer):
         period = Period.starting(report.kind, report.period_start)
         return {**period.as_dict(), "label": period.label()}
 
-    @extend_schema_field(UnitOutput)
+    @extend_schema_field(ReportUnitOutput)
     def get_unit(self, report) -> dict:
         unit = report.unit
         return {"id": unit.pk, "name": unit.name, "level": unit.level}

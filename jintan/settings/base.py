@@ -293,6 +293,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "grids.models.UnitKind",
+        "DepartmentKindEnum": "grids.models.DepartmentKind",
+        "AlertKindEnum": "dispatch.models.AlertKind",
+        "ReportKindEnum": "reviews.models.Kind",
+    },
 }
 
 # Structured logs: one JSON object per line on stdout.
