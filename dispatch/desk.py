@@ -348,8 +348,15 @@ def _each(actor, workorder, versions, done_message, **step) -> Outcome:
             **step,
         )
     except DomainError as refused:
-        return Outcome(workorder, False, f"{workorder.number}: {refused.message}")
-    return Outcome(changed, True, f"{workorder.number}: {done_message}")
+        return Outcome(workorder, False, _outcome(workorder, refused.message))
+    return Outcome(changed, True, _outcome(workorder, done_message))
+
+
+def _outcome(workorder, message) -> str:
+    return _("%(number)s: %(message)s") % {
+        "number": workorder.number,
+        "message": message,
+    }
 
 
 def workorders_dispatch_bulk(
@@ -399,7 +406,7 @@ def workorder_dispatch_suggested(
     """
     suggestion = suggestions_for([workorder])[workorder.pk]
     if suggestion.unit is None:
-        return Outcome(workorder, False, f"{workorder.number}: {suggestion.reason}")
+        return Outcome(workorder, False, _outcome(workorder, suggestion.reason))
     versions = {workorder.pk: version} if version is not None else None
     return workorders_dispatch_bulk(
         actor=actor, workorders=[workorder], unit=suggestion.unit, versions=versions

@@ -73,7 +73,7 @@ class ReportAdmin(ReadOnlyAdmin):
             "reviews:report",
             args=[obj.kind, obj.period_start.isoformat(), obj.unit_id],
         )
-        return format_html('<a href="{}">{}</a>', url, _("Open"))
+        return format_html('<a href="{}">{}</a>', url, _("Open the report"))
 
 
 @admin.register(WorkLog)
