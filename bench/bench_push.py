@@ -85,7 +85,9 @@ def main():
             for ticket in tickets:
                 past = timezone.now() - timedelta(seconds=1)
                 WorkOrder.objects.filter(pk=ticket.pk).update(
-                    resolve_deadline=past, warn_at=past - timedelta(minutes=1)
+                    resolve_deadline=past,
+                    warn_at=past - timedelta(minutes=1),
+                    updated_at=timezone.now(),  # as the services' saves stamp it
                 )
                 alerts_sweep()  # commits before it returns
                 committed = time.perf_counter()
@@ -100,12 +102,18 @@ def main():
                 latencies.append(time.perf_counter() - committed)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        server.terminate()  # open feeds would hold a graceful stop for 30 s
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         with transaction.atomic():
             for pk, (deadline, warn_at) in saved.items():
                 WorkOrder.objects.filter(pk=pk).update(
-                    resolve_deadline=deadline, warn_at=warn_at
+                    resolve_deadline=deadline,
+                    warn_at=warn_at,
+                    updated_at=timezone.now(),
                 )
             if first_id:
                 created = Alert.objects.filter(id__gte=first_id, workorder_id__in=saved)
