@@ -18,9 +18,10 @@ from workorders.models import Satisfaction, WorkOrder
 from workorders.selectors import workorders_visible_to
 from workorders.services import workorder_act
 
-from . import desk
+from . import services
 from .api import ALERT_STATES
 from .models import AlertKind
+from .selectors import desk
 
 INDENT = "\u3000"  # an ideographic space per tree level in unit lists
 
@@ -212,7 +213,7 @@ class DeskForm(forms.Form):
                 versions[ticket.pk] = int(value)
         return versions
 
-    def act(self, actor) -> list[desk.Outcome]:
+    def act(self, actor) -> list[services.Outcome]:
         """Carry out the chosen action on each ticked ticket; raises
         ``DomainError`` only where the whole action is refused (a dead kept
         ticket)."""
@@ -220,7 +221,7 @@ class DeskForm(forms.Form):
         tickets = list(data["tickets"])
         versions = self.versions()
         if data["action"] == "dispatch":
-            return desk.workorders_dispatch_bulk(
+            return services.workorders_dispatch_bulk(
                 actor=actor,
                 workorders=tickets,
                 unit=data["unit"],
@@ -230,13 +231,13 @@ class DeskForm(forms.Form):
                 versions=versions,
             )
         if data["action"] == "return":
-            return desk.workorders_return(
+            return services.workorders_return(
                 actor=actor,
                 workorders=tickets,
                 reason=data["reason"].strip(),
                 versions=versions,
             )
-        return desk.workorders_merge(
+        return services.workorders_merge(
             actor=actor, keep=data["keep"], duplicates=tickets, versions=versions
         )
 
@@ -250,10 +251,10 @@ class QuickDispatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["quick"].queryset = desk.desk_tickets(user)
 
-    def act(self, actor) -> desk.Outcome:
+    def act(self, actor) -> services.Outcome:
         ticket = self.cleaned_data["quick"]
         value = self.data.get(f"v{ticket.pk}", "")
-        return desk.workorder_dispatch_suggested(
+        return services.workorder_dispatch_suggested(
             actor=actor,
             workorder=ticket,
             version=int(value) if value.isdigit() else None,

@@ -1,17 +1,23 @@
-"""Writes of the command center besides the sweep: acknowledging, reading.
+"""Writes of the command center besides the sweep: acknowledging alerts,
+reading notifications, and the dispatch desk's bulk steps.
 
 Raising and closing alerts is ``dispatch.sweep``'s alone.
 """
+
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Role
+from grids.models import Department, OrgUnit, Role
 from jintan.errors import DomainError
+from workorders.models import Status, WorkOrder
 from workorders.selectors import actor_roles
+from workorders.services import workorder_act
 
 from .models import Alert, Notification
+from .selectors.desk import suggestions_for
 
 # Anyone who works the ticket or supervises it may acknowledge; reviewers read.
 ACKNOWLEDGERS = frozenset(Role) - {Role.REVIEWER}
@@ -55,3 +61,150 @@ def notifications_read(*, user, ids: list[int] | None = None, up_to: int | None 
     notes = Notification.objects.filter(user=user, read_at__isnull=True)
     notes = notes.filter(id__in=ids) if ids else notes.filter(id__lte=up_to)
     return notes.update(read_at=timezone.now())
+
+
+# The dispatch desk's bulk steps: each ticket is one workorder_act, its own
+# transaction with its own lock and version check, so one refused ticket
+# neither holds back nor rolls back the others, and every outcome is reported.
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one ticket of a bulk step: done, or the reason it was not."""
+
+    workorder: WorkOrder
+    done: bool
+    message: str
+
+
+def _each(actor, workorder, versions, done_message, **step) -> Outcome:
+    try:
+        changed = workorder_act(
+            actor=actor,
+            workorder=workorder,
+            version=(versions or {}).get(workorder.pk),
+            **step,
+        )
+    except DomainError as refused:
+        return Outcome(workorder, False, _outcome(workorder, refused.message))
+    return Outcome(changed, True, _outcome(workorder, done_message))
+
+
+def _outcome(workorder, message) -> str:
+    return _("%(number)s: %(message)s") % {
+        "number": workorder.number,
+        "message": message,
+    }
+
+
+def workorders_dispatch_bulk(
+    *,
+    actor,
+    workorders: list[WorkOrder],
+    unit: OrgUnit,
+    owner=None,
+    department: Department | None = None,
+    note: str = "",
+    versions: dict[int, int] | None = None,
+) -> list[Outcome]:
+    """Dispatch each ticket to ``unit`` (and ``owner``, ``department``).
+
+    One ``workorder_act`` per ticket, each its own transaction; ``versions``
+    (ticket id → the version the desk showed) makes a ticket changed since
+    then a refusal, not an overwrite. Returns one outcome per ticket, in order.
+    """
+    target = unit.name
+    if owner is not None:
+        target = f"{target} · {owner}"
+    if department is not None:
+        target = f"{target} · {department}"
+    done = _("dispatched to %(target)s.") % {"target": target}
+    return [
+        _each(
+            actor,
+            workorder,
+            versions,
+            done,
+            action="dispatch",
+            unit=unit,
+            owner=owner,
+            department=department,
+            note=note,
+        )
+        for workorder in workorders
+    ]
+
+
+def workorder_dispatch_suggested(
+    *, actor, workorder: WorkOrder, version: int | None = None
+) -> Outcome:
+    """Dispatch one queued ticket to its suggested unit (see ``suggestions_for``).
+
+    A ticket with no suggestion is refused with the reason the desk shows.
+    """
+    suggestion = suggestions_for([workorder])[workorder.pk]
+    if suggestion.unit is None:
+        return Outcome(workorder, False, _outcome(workorder, suggestion.reason))
+    versions = {workorder.pk: version} if version is not None else None
+    return workorders_dispatch_bulk(
+        actor=actor, workorders=[workorder], unit=suggestion.unit, versions=versions
+    )[0]
+
+
+def workorders_return(
+    *,
+    actor,
+    workorders: list[WorkOrder],
+    reason: str,
+    versions: dict[int, int] | None = None,
+) -> list[Outcome]:
+    """Return queued tickets to where they came from (退回): not ours to handle.
+
+    The lifecycle gives a dispatcher one way to let a queued ticket go: the
+    ``cancel`` step, with the reason as its note. A 12345 ticket's platform
+    hears of it by the hotline callback that step writes. Per ticket, as in
+    ``workorders_dispatch_bulk``.
+    """
+    done = _("returned (cancelled here with the reason).")
+    return [
+        _each(actor, workorder, versions, done, action="cancel", note=reason)
+        for workorder in workorders
+    ]
+
+
+def workorders_merge(
+    *,
+    actor,
+    keep: WorkOrder,
+    duplicates: list[WorkOrder],
+    note: str = "",
+    versions: dict[int, int] | None = None,
+) -> list[Outcome]:
+    """Merge duplicates into ``keep``: cancel each with ``duplicate_of=keep``.
+
+    ``keep`` itself is never touched (left out if it is among ``duplicates``);
+    a cancelled ``keep`` refuses the whole merge before anything is written.
+    Per ticket, as in ``workorders_dispatch_bulk``.
+    """
+    if keep.status == Status.CANCELLED:
+        raise DomainError(
+            _("%(number)s is cancelled; keep a ticket that is still live.")
+            % {"number": keep.number},
+            code="invalid",
+            fields={"keep": [keep.number]},
+        )
+    note = note or _("Duplicate of %(number)s.") % {"number": keep.number}
+    done = _("merged into %(number)s.") % {"number": keep.number}
+    return [
+        _each(
+            actor,
+            workorder,
+            versions,
+            done,
+            action="cancel",
+            note=note,
+            duplicate_of=keep,
+        )
+        for workorder in duplicates
+        if workorder.pk != keep.pk
+    ]

@@ -2,7 +2,7 @@
 
 Thin views: each validates a form, then reads through the same selectors as
 the API (``workorders_visible_to``, ``alerts_visible_to``, via
-``dispatch.desk``) or acts through the same services (``workorder_act``,
+``dispatch.selectors.desk``) or acts through the same services (``workorder_act``,
 ``alert_acknowledge``), and answers with a page or a redirect carrying one
 message per ticket. A ticket or alert outside the viewer's scope is a 404.
 Plain forms with CSRF: every page works without JavaScript (``desk.js`` only
@@ -34,8 +34,9 @@ from workorders.lifecycle import STEPS
 from workorders.models import Attachment
 from workorders.selectors import actions_allowed, workorders_visible_to
 
-from .. import desk, services
+from .. import services
 from ..forms import AlertFilterForm, DeskForm, QuickDispatchForm, TicketActionForm
+from ..selectors import desk
 from ..selectors.alerts import alerts_filtered, alerts_visible_to
 from ..sweep import RUNNING
 

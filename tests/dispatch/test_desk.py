@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from dispatch.desk import suggestions_for
 from dispatch.models import Alert, AlertKind
+from dispatch.selectors.desk import suggestions_for
 from dispatch.sweep import alerts_sweep
 from grids.models import Department, PersonalDataAccess
 from tests.workorders import photo_samples

@@ -1,10 +1,8 @@
-"""The dispatch desk and the ticket page: what they read and the bulk steps they take.
+"""What the dispatch desk and the ticket page read: the queue, suggestions,
+the choices a dispatcher may make, a ticket's timeline.
 
-Reads start from ``workorders_visible_to`` (the one scope rule), so a page
-never shows a ticket the API would hide. Writes go through
-``workorders.services.workorder_act`` one ticket at a time: each step is its
-own transaction with its own lock and version check, so one refused ticket
-neither holds back nor rolls back the others, and every outcome is reported.
+Every read starts from ``workorders_visible_to`` (the one scope rule), so a
+page never shows a ticket the API would hide.
 """
 
 from dataclasses import dataclass, field
@@ -18,13 +16,11 @@ from django.utils.translation import gettext_lazy
 from grids.models import ANCESTRY_FIELDS, Department, Level, OrgUnit, Post, Role
 from grids.permissions import Perm
 from grids.selectors import ancestry_q, posts_of, scope_roots, units_visible_to
-from jintan.errors import DomainError
 from workorders.lifecycle import DISPATCHERS, STEPS, WORKERS
 from workorders.models import Attachment, Status, WorkOrder, WorkOrderEvent
 from workorders.selectors import workorders_visible_to
-from workorders.services import workorder_act
 
-from .sweep import RUNNING
+from ..sweep import RUNNING
 
 QUEUE_STATUSES = (Status.NEW, Status.RETURNED)
 # Where the desk sends tickets. Micro-grids are left out of the choice (a
@@ -33,9 +29,6 @@ TARGET_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GRID)
 # Who may be named as a ticket's owner from the desk. Department staff are
 # reached by routing the ticket to their department, not by name.
 OWNER_ROLES = frozenset(WORKERS - {Role.DEPARTMENT_STAFF})
-
-
-# Reads -----------------------------------------------------------------------
 
 
 def desk_tickets(user) -> QuerySet[WorkOrder]:
@@ -325,148 +318,3 @@ def ticket_units(ticket: WorkOrder) -> list[OrgUnit]:
     ids = [getattr(ticket, name) for name in ANCESTRY_FIELDS]
     units = OrgUnit.objects.in_bulk([i for i in ids if i])
     return [units[i] for i in ids if i in units]
-
-
-# Writes ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one ticket of a bulk step: done, or the reason it was not."""
-
-    workorder: WorkOrder
-    done: bool
-    message: str
-
-
-def _each(actor, workorder, versions, done_message, **step) -> Outcome:
-    try:
-        changed = workorder_act(
-            actor=actor,
-            workorder=workorder,
-            version=(versions or {}).get(workorder.pk),
-            **step,
-        )
-    except DomainError as refused:
-        return Outcome(workorder, False, _outcome(workorder, refused.message))
-    return Outcome(changed, True, _outcome(workorder, done_message))
-
-
-def _outcome(workorder, message) -> str:
-    return _("%(number)s: %(message)s") % {
-        "number": workorder.number,
-        "message": message,
-    }
-
-
-def workorders_dispatch_bulk(
-    *,
-    actor,
-    workorders: list[WorkOrder],
-    unit: OrgUnit,
-    owner=None,
-    department: Department | None = None,
-    note: str = "",
-    versions: dict[int, int] | None = None,
-) -> list[Outcome]:
-    """Dispatch each ticket to ``unit`` (and ``owner``, ``department``).
-
-    One ``workorder_act`` per ticket, each its own transaction; ``versions``
-    (ticket id → the version the desk showed) makes a ticket changed since
-    then a refusal, not an overwrite. Returns one outcome per ticket, in order.
-    """
-    target = unit.name
-    if owner is not None:
-        target = f"{target} · {owner}"
-    if department is not None:
-        target = f"{target} · {department}"
-    done = _("dispatched to %(target)s.") % {"target": target}
-    return [
-        _each(
-            actor,
-            workorder,
-            versions,
-            done,
-            action="dispatch",
-            unit=unit,
-            owner=owner,
-            department=department,
-            note=note,
-        )
-        for workorder in workorders
-    ]
-
-
-def workorder_dispatch_suggested(
-    *, actor, workorder: WorkOrder, version: int | None = None
-) -> Outcome:
-    """Dispatch one queued ticket to its suggested unit (see ``suggestions_for``).
-
-    A ticket with no suggestion is refused with the reason the desk shows.
-    """
-    suggestion = suggestions_for([workorder])[workorder.pk]
-    if suggestion.unit is None:
-        return Outcome(workorder, False, _outcome(workorder, suggestion.reason))
-    versions = {workorder.pk: version} if version is not None else None
-    return workorders_dispatch_bulk(
-        actor=actor, workorders=[workorder], unit=suggestion.unit, versions=versions
-    )[0]
-
-
-def workorders_return(
-    *,
-    actor,
-    workorders: list[WorkOrder],
-    reason: str,
-    versions: dict[int, int] | None = None,
-) -> list[Outcome]:
-    """Return queued tickets to where they came from (退回): not ours to handle.
-
-    The lifecycle gives a dispatcher one way to let a queued ticket go: the
-    ``cancel`` step, with the reason as its note. A 12345 ticket's platform
-    hears of it by the hotline callback that step writes. Per ticket, as in
-    ``workorders_dispatch_bulk``.
-    """
-    done = _("returned (cancelled here with the reason).")
-    return [
-        _each(actor, workorder, versions, done, action="cancel", note=reason)
-        for workorder in workorders
-    ]
-
-
-def workorders_merge(
-    *,
-    actor,
-    keep: WorkOrder,
-    duplicates: list[WorkOrder],
-    note: str = "",
-    versions: dict[int, int] | None = None,
-) -> list[Outcome]:
-    """Merge duplicates into ``keep``: cancel each with ``duplicate_of=keep``.
-
-    ``keep`` itself is never touched (left out if it is among ``duplicates``);
-    a cancelled ``keep`` refuses the whole merge before anything is written.
-    Per ticket, as in ``workorders_dispatch_bulk``.
-    """
-    if keep.status == Status.CANCELLED:
-        raise DomainError(
-            _("%(number)s is cancelled; keep a ticket that is still live.")
-            % {"number": keep.number},
-            code="invalid",
-            fields={"keep": [keep.number]},
-        )
-    note = note or _("Duplicate of %(number)s.") % {"number": keep.number}
-    done = _("merged into %(number)s.") % {"number": keep.number}
-    return [
-        _each(
-            actor,
-            workorder,
-            versions,
-            done,
-            action="cancel",
-            note=note,
-            duplicate_of=keep,
-        )
-        for workorder in duplicates
-        if workorder.pk != keep.pk
-    ]
