@@ -9,6 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: install messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --scale small
+	$(BIN)/python manage.py seed_tickets
 	@echo "Starting web (http://127.0.0.1:8000/), Celery worker and beat; Ctrl-C stops all."
 	$(BIN)/honcho start
 
