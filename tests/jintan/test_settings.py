@@ -38,6 +38,22 @@ def test_starts_on_sqlite_with_no_environment(tmp_path, venv_python, clean_env):
     assert "already loaded" in again.stdout
     tree = run([venv_python, "manage.py", "check_tree"], clean_env, cwd=checkout)
     assert tree.returncode == 0, tree.stderr
+    # Then the demo tickets, and one sweep on SQLite as the embedded worker runs it.
+    tickets = run([venv_python, "manage.py", "seed_tickets"], clean_env, cwd=checkout)
+    assert tickets.returncode == 0, tickets.stderr
+    sweep = run(
+        [
+            venv_python,
+            "manage.py",
+            "shell",
+            "-c",
+            "from dispatch.sweep import alerts_sweep; print(alerts_sweep().raised)",
+        ],
+        clean_env,
+        cwd=checkout,
+    )
+    assert sweep.returncode == 0, sweep.stderr
+    assert int(sweep.stdout.strip().splitlines()[-1]) > 0
 
 
 def production_env(clean_env, **overrides):
