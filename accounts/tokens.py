@@ -85,13 +85,15 @@ def token_revoke(*, actor: User, token_id: int) -> DeviceToken:
 
 def token_authenticate(raw: str) -> DeviceToken | None:
     """The live token for ``raw``, or None; notes when it was last used."""
-    token = (
-        DeviceToken.objects.select_related("user")
-        .filter(key_hash=token_hash(raw), revoked_at__isnull=True)
-        .first()
-    )
+    try:
+        # key_hash is unique: get() spares the ORDER BY that first() compiles.
+        token = DeviceToken.objects.select_related("user").get(
+            key_hash=token_hash(raw), revoked_at__isnull=True
+        )
+    except DeviceToken.DoesNotExist:
+        return None
     now = timezone.now()
-    if token is None or token.expires_at <= now or not token.user.is_active:
+    if token.expires_at <= now or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
         DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)

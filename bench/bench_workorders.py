@@ -1,7 +1,8 @@
 """Tickets at Jintan's size: a year of history, task lists under load, intake rate.
 
     .venv/bin/python -m bench.bench_workorders [--generate] [--lists] [--create]
-        [--reset] [--count 1000000] [--runs 3] [--workers 4] [--profile]
+        [--reset] [--count 1000000] [--runs 3] [--workers 4] [--threads 1]
+        [--profile]
 
 With no part named, all three run. Needs the Jintan-size district
 (``python -m bench.bench_tree`` loads it) and Debian's ``wrk``.
@@ -19,6 +20,10 @@ With no part named, all three run. Needs the Jintan-size district
    point inside the worker's own grid) from wrk without pause at 4, 8 and 16
    connections for 30 s. Targets: ≥ 150 tickets/s sustained, p95 ≤ 150 ms.
    The tickets made are deleted afterwards (title marker).
+
+Each load also prints the CPU it cost a request: gunicorn's, and that of the
+PostgreSQL backends serving it, steadier figures than rates on a shared
+machine. ``--threads N`` runs gthread workers, as docker-compose does.
 
 ``--profile`` runs, instead of the loads of parts 2 and 3, an in-process
 breakdown of each endpoint (django.test Client against the same database):
@@ -49,6 +54,7 @@ API = "/api/v1/workorders/"
 MARKER = "[bench-create]"
 KEY_PREFIX = "bench-create-"
 DEVICE = "bench-workorders"
+SERVER_APPLICATION = "bench-workorders-gunicorn"
 
 LIST_SCRIPT = (
     """
@@ -139,6 +145,12 @@ def main():
     parser.add_argument("--create-seconds", type=int, default=30)
     parser.add_argument("--concurrency", default="4,8,16")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (above 1: gthread workers)",
+    )
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     everything = not (args.generate or args.lists or args.create)
@@ -269,11 +281,19 @@ def _tokens(user_ids):
 class _Server:
     """gunicorn on a free local port, as bench_api runs it."""
 
-    def __init__(self, workers):
+    def __init__(self, workers, threads=1):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jintan.settings.test"}
         env["LOG_LEVEL"] = "WARNING"
+        # Its connections are named, so their backends' CPU can be told apart.
+        url = env["DATABASE_URL"]
+        env["DATABASE_URL"] = (
+            f"{url}{'&' if '?' in url else '?'}application_name={SERVER_APPLICATION}"
+        )
+        # Threads: gthread workers, as docker-compose runs them (they keep
+        # connections alive; sync workers close each one after its answer).
+        threaded = ["--worker-class", "gthread", "--threads", str(threads)]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -284,6 +304,7 @@ class _Server:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(workers),
+                *(threaded if threads > 1 else []),
                 "--log-level",
                 "warning",
             ],
@@ -320,6 +341,56 @@ def _cpu_snapshot(server_pid):
     # user, nice, system, irq, softirq, steal: not idle, not iowait.
     busy = sum(int(cpu[i]) for i in (0, 1, 2, 5, 6, 7)) / tick
     return app, busy
+
+
+class _BackendsCpu:
+    """CPU seconds of the PostgreSQL backends serving the gunicorn under test.
+
+    The machine-wide figure includes other people's work on a shared machine
+    (even other sessions on this database); this counts only the backends
+    whose connections carry the server's ``application_name``, read every
+    250 ms, so a backend replaced during a run (CONN_MAX_AGE) loses at most
+    its last 250 ms.
+    """
+
+    def __init__(self):
+        self._first, self._last = {}, {}
+        self._stop = threading.Event()
+        self._starting = True
+        self._sample()  # the starting point, before the load begins
+        self._starting = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def _sample(self):
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            pids = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                [SERVER_APPLICATION],
+            ).fetchall()
+        for (pid,) in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick
+            # A backend first seen after the start began during the run.
+            self._first.setdefault(pid, seconds if self._starting else 0.0)
+            self._last[pid] = seconds
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return sum(self._last[pid] - self._first[pid] for pid in self._last)
 
 
 class _WaitSampler:
@@ -361,7 +432,7 @@ def _wrk(script_text, name, url, connections, seconds, server_pid):
     script = VAR / f"bench_workorders_{name}.lua"
     VAR.mkdir(exist_ok=True)
     script.write_text(script_text, encoding="utf-8")
-    before = _cpu_snapshot(server_pid)
+    before, backends = _cpu_snapshot(server_pid), _BackendsCpu()
     children = os.times()
     sampler = _WaitSampler()
     out = subprocess.run(
@@ -380,6 +451,7 @@ def _wrk(script_text, name, url, connections, seconds, server_pid):
         check=True,
     ).stdout
     after, children_after = _cpu_snapshot(server_pid), os.times()
+    backends = backends.stop()
     waits = sampler.stop()
     non2xx = int(re.search(r"NON2XX (\d+)", out)[1])
     if non2xx or "Socket errors" in out:
@@ -396,6 +468,7 @@ def _wrk(script_text, name, url, connections, seconds, server_pid):
         "app_cores": (after[0] - before[0]) / seconds,
         "db_cores": (after[1] - before[1] - (after[0] - before[0]) - wrk_cpu) / seconds,
         "wrk_cores": wrk_cpu / seconds,
+        "backend_cores": backends / seconds,
         "waits": waits,
     }
 
@@ -411,9 +484,16 @@ def _cores(results):
             waits[what] = waits.get(what, 0) + mean / len(results)
     busiest = sorted(waits.items(), key=lambda item: -item[1])[:4]
     backends = ", ".join(f"{what} {mean:.1f}" for what, mean in busiest)
+    # Per request, in ms of CPU: steadier than rates on a shared machine.
+    per = {
+        key: statistics.median(r[key] / r["rate"] * 1000 for r in results if r["rate"])
+        for key in ("app_cores", "backend_cores")
+    }
     return (
         f"CPU (cores): app {app:.2f}, PostgreSQL and rest {db:.2f}, "
         f"wrk {wrk:.2f}; "
+        f"CPU ms a request: app {per['app_cores']:.1f}, "
+        f"its PostgreSQL backends {per['backend_cores']:.1f}; "
         f"active backends: {backends or '-'}"
     )
 
@@ -461,7 +541,7 @@ def part_lists(args):
         for what, path, tokens in loads:
             _profile_get(what, path, tokens[0])
         return []
-    server = _Server(args.workers)
+    server = _Server(args.workers, args.threads)
     rows = []
     try:
         for what, path, tokens in loads:
@@ -562,7 +642,7 @@ def part_create(args):
         _profile_create(tokens[0], pairs[0][1], categories)
         return []
     levels = [int(c) for c in args.concurrency.split(",")]
-    server = _Server(args.workers)
+    server = _Server(args.workers, args.threads)
     rows, best = [], None
     try:
         # Warm every gunicorn worker (imports, the locator's grid index).
@@ -601,6 +681,11 @@ def part_create(args):
         server.stop()
         made = _created_delete()
         print(f"create: {made} benchmark tickets made and deleted")
+    print(
+        f"gunicorn {args.workers} workers"
+        + (f" × {args.threads} threads (gthread)" if args.threads > 1 else " (sync)")
+        + f"; {os.cpu_count()} cores"
+    )
     connections, rate, p95 = best
     rows.append(
         (

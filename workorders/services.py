@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connections, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,8 +48,15 @@ TICKET_UNIT_LEVELS += (Level.MICRO_GRID,)
 
 
 def deadlines_for(category: Category, priority: str, start) -> dict:
-    """Sign-for deadline, resolve deadline and warning time from the rule."""
-    rule = DeadlineRule.objects.filter(category=category, priority=priority).first()
+    """Sign-for deadline, resolve deadline and warning time from the rule.
+
+    A category read by ``selectors.categories_with_rule`` for this priority
+    brings its rule along; any other is looked up (one query).
+    """
+    if getattr(category, "deadline_rule_priority", None) == priority:
+        rule = getattr(category, "deadline_rule", None)
+    else:
+        rule = DeadlineRule.objects.filter(category=category, priority=priority).first()
     if rule is None:
         raise DomainError(
             _("No deadline rule for %(category)s at priority %(priority)s.")
@@ -78,7 +86,9 @@ def workorder_number_next(day) -> str:
     anyway, draws it in the caller's transaction.)
     """
     alias = "numbering" if "numbering" in connections.databases else "default"
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+    # One statement, atomic on its own: on the numbering connection (in
+    # autocommit) it commits without a BEGIN and a COMMIT round trip.
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             "INSERT INTO workorders_dailycounter (day, value) VALUES (%s, 1) "
             "ON CONFLICT (day) DO UPDATE "
@@ -114,6 +124,9 @@ def workorder_create(
     its grid; without one the ticket waits in the district's queue. A category
     with automatic dispatch goes straight to the located grid; a grid worker
     handling a matter on the spot (立即处置) takes it at once.
+
+    A ticket just taken in comes back with its events and attachments in
+    hand, as if prefetched, so answering with it needs no read-back.
     """
     existing = _existing(source, external_number, client_id)
     if existing is not None:
@@ -127,43 +140,62 @@ def workorder_create(
         raise DomainError(
             _("The ticket could not be taken in."), code="invalid", fields=problems
         )
+    taken_on_the_spot = on_the_spot and actor is not None
+    routed = category.auto_dispatch and not taken_on_the_spot
     if unit is None and lat is not None and lng is not None:
         located = locator.locate(lat, lng)
-        unit = OrgUnit.objects.get(pk=located.micro_grid_id or located.grid_id)
+        units = OrgUnit.objects.all()
+        if routed and located.micro_grid_id:
+            # Dispatched to the micro-grid's grid: read it in the same query.
+            units = units.select_related("parent")
+        unit = units.get(pk=located.micro_grid_id or located.grid_id)
     if unit is None:
         unit = OrgUnit.objects.get(level=Level.DISTRICT, parent__isnull=True)
     now = timezone.now()
+    workorder = WorkOrder(
+        source=source,
+        external_number=external_number,
+        client_id=client_id,
+        category=category,
+        priority=priority,
+        title=title,
+        description=description,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        address=address,
+        lat=lat,
+        lng=lng,
+        unit=unit,
+        owner=None,
+        reporter=actor,
+        created_at=now,
+        **{field: getattr(unit, field) for field in ANCESTRY_FIELDS},
+        **deadlines_for(category, priority, now),
+    )
+    steps = [(actor, "create", "", Status.NEW, {"source": source})]
+    if routed and unit.level != Level.DISTRICT:
+        # Routed before the row is written: one INSERT instead of an INSERT and
+        # an UPDATE, with the same row, version and timeline as dispatching it
+        # right after (``_dispatch_to``).
+        data = _apply_dispatch(workorder, None, _grid_of(unit), None, None, now)[1]
+        workorder.version += 1
+        steps.append((None, "dispatch", Status.NEW, workorder.status, data))
     try:
         with transaction.atomic():
-            workorder = WorkOrder.objects.create(
-                number=workorder_number_next(timezone.localdate(now)),
-                source=source,
-                external_number=external_number,
-                client_id=client_id,
-                category=category,
-                priority=priority,
-                title=title,
-                description=description,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                address=address,
-                lat=lat,
-                lng=lng,
-                unit=unit,
-                reporter=actor,
-                created_at=now,
-                **{field: getattr(unit, field) for field in ANCESTRY_FIELDS},
-                **deadlines_for(category, priority, now),
-            )
-            _event(workorder, actor, "create", "", Status.NEW, data={"source": source})
-            if on_the_spot and actor is not None:
+            workorder.number = workorder_number_next(timezone.localdate(now))
+            workorder.save(force_insert=True)
+            events = _events_write(workorder, steps)
+            if taken_on_the_spot:
                 _dispatch_to(workorder, actor, unit=unit, owner=actor)
                 workorder_act(actor=actor, workorder=workorder, action="accept")
                 workorder = workorder_act(
                     actor=actor, workorder=workorder, action="start"
                 )
-            elif category.auto_dispatch and unit.level != Level.DISTRICT:
-                _dispatch_to(workorder, None, unit=_grid_of(unit))
+                prefetch_related_objects([workorder], "events__actor", "attachments")
+            else:
+                # What prefetching would read back: the rows just written, and
+                # no photo yet.
+                _in_hand(workorder, events=events, attachments=[])
     except IntegrityError:
         # A simultaneous copy of the same ticket won the unique constraint.
         existing = _existing(source, external_number, client_id)
@@ -172,6 +204,18 @@ def workorder_create(
         return existing, False
     logger.info("ticket taken in", extra={"ticket": workorder.number})
     return workorder, True
+
+
+def _in_hand(workorder, **related):
+    """Keep ``related`` rows as if prefetched: ``workorder.events.all()`` and the
+    like read them, and a further ``filter()`` or ``values()`` still queries."""
+    cache = workorder.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(workorder, name).all()
+        # As prefetch_related_objects stores what it read.
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 def _existing(source, external_number, client_id):
@@ -449,6 +493,35 @@ def _apply_resume(workorder, now):
     workorder.suspended_at = None
     changed = ["resolve_deadline", "warn_at", "suspended_from", "suspended_at"]
     return changed, {"paused_seconds": int((now - paused_at).total_seconds())}
+
+
+def _events_write(workorder, steps):
+    """Write the events of ``steps`` ((actor, action, from, to, data), in order)
+    in one INSERT; hotline callbacks as ``_event`` writes them."""
+    events = WorkOrderEvent.objects.bulk_create(
+        [
+            WorkOrderEvent(
+                workorder=workorder,
+                actor=actor,
+                action=action,
+                from_status=before,
+                to_status=after,
+                data=data,
+            )
+            for actor, action, before, after, data in steps
+        ]
+    )
+    if workorder.source == Source.HOTLINE:
+        callbacks = [event for event in events if event.action != "create"]
+        for event in callbacks:
+            HotlineCallback.objects.create(
+                workorder=workorder,
+                event=event,
+                payload=hotline.callback_payload(workorder, event),
+            )
+        if callbacks:
+            transaction.on_commit(hotline.deliver_soon)
+    return events
 
 
 def _event(workorder, actor, action, before, after, note="", data=None):

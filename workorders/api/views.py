@@ -119,11 +119,14 @@ class WorkOrderViewSet(
         data = s.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        category = Category.objects.filter(pk=values.pop("category")).first()
-        if category is None:
+        try:
+            category = selectors.categories_with_rule(values["priority"]).get(
+                pk=values.pop("category")
+            )
+        except Category.DoesNotExist:
             raise DomainError(
                 _("Unknown category."), code="invalid", fields={"category": ["?"]}
-            )
+            ) from None
         ticket, created = services.workorder_create(
             actor=request.user, source=Source.GRID_REPORT, category=category, **values
         )
@@ -137,7 +140,9 @@ class WorkOrderViewSet(
         # The reporter sees their report even where it was located to a grid
         # outside their own scope (a point just across the boundary).
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(_detail(request, ticket), code)
+        # A ticket just taken in comes with what the answer shows (see
+        # workorder_create); one found again is read afresh.
+        return Response(_detail(request, ticket, refetch=not created), code)
 
 
 SYNC_PAGE = 200
@@ -164,7 +169,7 @@ def _mark_read(mark):
         ) from None
 
 
-def _detail(request, ticket):
+def _detail(request, ticket, *, refetch=True):
     unmasked = Perm.VIEW_PERSONAL_DATA in perms_on_row(request.user, ticket)
     if unmasked and ticket.reporter_phone:
         registry.personal_data_access_record(
@@ -173,12 +178,13 @@ def _detail(request, ticket):
             fields=["reporter_phone"],
             request=request,
         )
-    ticket = (
-        type(ticket)
-        .objects.select_related("category", "unit", "owner")
-        .prefetch_related("events__actor", "attachments")
-        .get(pk=ticket.pk)
-    )
+    if refetch:
+        ticket = (
+            type(ticket)
+            .objects.select_related("category", "unit", "owner")
+            .prefetch_related("events__actor", "attachments")
+            .get(pk=ticket.pk)
+        )
     context = {
         "unmasked": unmasked,
         "actions": selectors.actions_allowed(request.user, ticket),
