@@ -158,16 +158,15 @@ def workorders_return(
     reason: str,
     versions: dict[int, int] | None = None,
 ) -> list[Outcome]:
-    """Return queued tickets to where they came from (退回): not ours to handle.
+    """Send queued tickets back to the district's queue (退回上级): not ours.
 
-    The lifecycle gives a dispatcher one way to let a queued ticket go: the
-    ``cancel`` step, with the reason as its note. A 12345 ticket's platform
-    hears of it by the hotline callback that step writes. Per ticket, as in
+    The ``send_back`` step, with the reason as its note; a ticket already at
+    the district is refused (cancel it instead). Per ticket, as in
     ``workorders_dispatch_bulk``.
     """
-    done = _("returned (cancelled here with the reason).")
+    done = _("sent back to the district's queue.")
     return [
-        _each(actor, workorder, versions, done, action="cancel", note=reason)
+        _each(actor, workorder, versions, done, action="send_back", note=reason)
         for workorder in workorders
     ]
 

@@ -108,6 +108,15 @@ STEPS = {
             WORKERS,
             {"note"},
         ),
+        # A command center's "not ours": back to the district's queue (退回上级).
+        _step(
+            "send_back",
+            _("Send back to the district"),
+            {S.NEW, S.RETURNED},
+            S.NEW,
+            DISPATCHERS,
+            {"note"},
+        ),
         _step(
             "escalate",
             _("Escalate"),

@@ -382,6 +382,8 @@ def _apply(
     if action == "return":
         workorder.owner = None
         return ["owner"], {}
+    if action == "send_back":
+        return _apply_send_back(workorder)
     if action == "escalate":
         return _apply_escalate(workorder, now)
     if action == "suspend":
@@ -475,6 +477,27 @@ def _apply_escalate(workorder, now):
     workorder.dispatched_at = now
     changed = ["unit", *ANCESTRY_FIELDS, "owner", "dispatched_at"]
     return changed, {"from_unit": from_unit, "to_unit": parent.pk}
+
+
+def _apply_send_back(workorder):
+    """Back to the district's dispatch queue, where unlocated tickets wait."""
+    district = OrgUnit.objects.get(pk=workorder.district_id)
+    if workorder.unit_id == district.pk:
+        raise DomainError(
+            _(
+                "The ticket already waits in the district's queue; cancel it if "
+                "it is not the district's either."
+            ),
+            code="invalid",
+        )
+    from_unit = workorder.unit_id
+    workorder.unit = district
+    for field in ANCESTRY_FIELDS:
+        setattr(workorder, field, getattr(district, field))
+    workorder.owner = None
+    workorder.department = None
+    changed = ["unit", *ANCESTRY_FIELDS, "owner", "department"]
+    return changed, {"from_unit": from_unit, "to_unit": district.pk}
 
 
 def _apply_resume(workorder, now):

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from dispatch.models import Alert, AlertKind
-from dispatch.selectors.desk import suggestions_for
+from dispatch.selectors.desk import desk_queue, suggestions_for
 from dispatch.sweep import alerts_sweep
 from grids.models import Department, PersonalDataAccess
 from tests.workorders import photo_samples
@@ -332,9 +332,14 @@ def test_return_needs_a_reason_and_then_lets_the_tickets_go(login, staff, new_ti
     assert response.status_code == 302
     for ticket in (first, second):
         ticket.refresh_from_db()
-        assert ticket.status == Status.CANCELLED
+        assert ticket.status == Status.NEW
+        assert ticket.unit_id == ticket.district_id  # the district's queue
+        assert ticket.town_id is None
         event = WorkOrderEvent.objects.filter(workorder=ticket).latest("id")
-        assert (event.action, event.note) == ("cancel", "非本辖区事项")
+        assert (event.action, event.note) == ("send_back", "非本辖区事项")
+    # Out of the town's queue now, into the district commander's.
+    assert not desk_queue(staff["dispatcher"]).filter(pk=first.pk).exists()
+    assert desk_queue(staff["commander"]).filter(pk=first.pk).exists()
     assert client.get(DESK).context["rows"] == []
 
 

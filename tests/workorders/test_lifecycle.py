@@ -309,3 +309,26 @@ def test_the_same_hotline_push_at_once_from_many_threads_is_one_ticket(
         thread.join(30)
     assert len(numbers) == 8 and len(set(numbers)) == 1
     assert WorkOrder.objects.filter(external_number="12345-RACE").count() == 1
+
+
+def test_sending_back_puts_the_ticket_in_the_district_queue_once(
+    tree, neighbours, staff, make_user
+):
+    ticket = hotline_ticket(neighbours, external_number="12345-send-back")
+    assert ticket.unit == tree["M1"]
+    ticket = workorder_act(
+        actor=staff["dispatcher"], workorder=ticket, action="send_back", note="非本镇"
+    )
+    assert (ticket.status, ticket.unit, ticket.town_id) == (
+        Status.NEW,
+        tree["D"],
+        None,
+    )
+    with pytest.raises(DomainError):  # the town's dispatcher no longer covers it
+        workorder_act(
+            actor=staff["dispatcher"], workorder=ticket, action="send_back", note="再退"
+        )
+    admin = make_user(is_superuser=True)
+    with pytest.raises(DomainError) as refused:
+        workorder_act(actor=admin, workorder=ticket, action="send_back", note="再退")
+    assert refused.value.code == "invalid"
