@@ -129,7 +129,7 @@ def test_lifecycle_through_the_api_with_versions(client, people, categories, tre
     as_user(client, people["dispatcher"])
     detail = client.get(f"/api/v1/workorders/{ticket.pk}/").json()
     assert detail["reporter_phone"] == "138****1111"  # dispatchers do not need it
-    assert detail["actions"] == ["dispatch", "cancel"]
+    assert detail["actions"] == ["dispatch", "send_back", "cancel"]
     url = f"/api/v1/workorders/{ticket.pk}"
     dispatched = post(
         client,
