@@ -240,10 +240,14 @@ def _ancestor(levels_up: int):
 
 def _raise_due(now) -> int:
     """Scheduled alerts whose moment has passed become alerts; they (and
-    warnings whose deadline passed first) leave the schedule."""
+    warnings whose deadline passed first) leave the schedule. Only for tickets
+    still running: one settled (or removed) since it was scheduled owes none."""
     fallen_due = AlertDue.objects.filter(due_at__lte=now)
     rows = (
-        fallen_due.filter(Q(until__isnull=True) | Q(until__gt=now))
+        fallen_due.filter(
+            Q(until__isnull=True) | Q(until__gt=now),
+            workorder__status__in=SWEPT_STATUSES,
+        )
         .order_by("due_at", "id")
         .annotate(raised=Value(now, DateTimeField()))
         .values_list("workorder_id", "kind", "level", "unit_id", "due_at", "raised")

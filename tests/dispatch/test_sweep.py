@@ -4,10 +4,11 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
-from dispatch.models import Alert, AlertKind, EscalationStep, Notification
+from dispatch.models import Alert, AlertDue, AlertKind, EscalationStep, Notification
 from dispatch.sweep import alerts_sweep
+from workorders.models import HotlineCallback, Status, WorkOrder, WorkOrderEvent
 from workorders.services import workorder_act
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,23 @@ def test_a_ticket_changed_after_a_sweep_is_rescheduled(dispatched_ticket, staff)
     alerts_sweep(now=ticket.created_at + 4.1 * HOURS)
     assert AlertKind.SIGN_OVERDUE not in {k for k, *_ in kinds(ticket)}
     assert AlertKind.OVERDUE in {k for k, *_ in kinds(ticket)}
+
+
+def test_a_ticket_settled_or_removed_after_it_was_scheduled_owes_nothing(
+    dispatched_ticket,
+):
+    settled, removed = (dispatched_ticket(priority="critical") for _ in range(2))
+    alerts_sweep(now=settled.created_at + 0.5 * HOURS)  # both scheduled
+    # Changed without a save (as a bulk tool would): the schedule still holds them.
+    WorkOrder.objects.filter(pk=settled.pk).update(status=Status.CANCELLED)
+    HotlineCallback.objects.filter(workorder=removed).delete()
+    WorkOrderEvent.objects.filter(workorder=removed).delete()
+    with connection.cursor() as cursor:  # a raw delete: no Django cascade
+        cursor.execute("DELETE FROM workorders_workorder WHERE id = %s", [removed.pk])
+    result = alerts_sweep(now=settled.created_at + 100 * HOURS)
+    assert result.raised == 0
+    assert not Alert.objects.exists()
+    assert not AlertDue.objects.filter(workorder_id__in=[settled.pk, removed.pk])
 
 
 def test_the_database_refuses_a_second_alert_for_a_ticket_kind_and_level(
