@@ -8,8 +8,9 @@ district with its 1,000,000 tickets; ``--browsers`` dashboards are open as the
 district commander (demo login ``zhihui``). One at a time, a running ticket's
 deadline is moved a second into the past and the sweep runs in this process;
 the clock starts when the sweep's transaction has committed and stops when
-the alert's item is in every page's feed. Target: median ≤ 1 s. The tickets'
-deadlines are put back and the alerts deleted at the end.
+the alert's item is in every page's feed (each page's own clock, read
+afterwards, so the driver's round trips are not counted). Target: median
+≤ 1 s. The tickets' deadlines are put back and the alerts deleted at the end.
 """
 
 import argparse
@@ -90,16 +91,20 @@ def main():
                     updated_at=timezone.now(),  # as the services' saves stamp it
                 )
                 alerts_sweep()  # commits before it returns
-                committed = time.perf_counter()
+                committed = time.time()
                 alert = Alert.objects.get(workorder=ticket, kind="overdue")
                 first_id = first_id or alert.pk
+                arrived = []
                 for page in pages:
                     page.wait_for_selector(
                         f'#alert-feed li[data-alert-id="{alert.pk}"]',
                         state="attached",
                         timeout=30_000,
                     )
-                latencies.append(time.perf_counter() - committed)
+                    # The page's own clock (this machine's) when the item was
+                    # added, so Playwright's round trips are not counted.
+                    arrived.append(page.evaluate(f"window.__arrivals[{alert.pk}]"))
+                latencies.append(max(arrived) / 1000 - committed)
             browser.close()
     finally:
         server.terminate()  # open feeds would hold a graceful stop for 30 s
@@ -149,7 +154,24 @@ def _dashboard(browser, base):
     with page.expect_navigation(timeout=60_000):
         page.click("main button.primary")
     page.wait_for_selector("#alert-feed", state="attached", timeout=60_000)
+    page.evaluate(ARRIVALS)
     return page
+
+
+# Installed by the benchmark through the browser's debugging protocol (not
+# subject to the page's CSP): when each alert item was added to the feed.
+ARRIVALS = """() => {
+  window.__arrivals = {};
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        if (node.dataset && node.dataset.alertId) {
+          window.__arrivals[node.dataset.alertId] = Date.now();
+        }
+      }
+    }
+  }).observe(document.querySelector("#alert-feed"), { childList: true });
+}"""
 
 
 if __name__ == "__main__":
