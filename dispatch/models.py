@@ -145,16 +145,26 @@ class AlertDue(models.Model):
     A warning is raised only ``until`` its ticket's deadline.
     """
 
+    # No database constraint: the schedule is rebuilt from the tickets, and a
+    # ticket removed behind Django's back must not stop the sweep.
     workorder = models.ForeignKey(
-        WorkOrder, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
-    kind = models.CharField(max_length=16, choices=AlertKind.choices)
-    level = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
+    level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     unit = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        OrgUnit,
+        verbose_name=_("addressed to"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
-    due_at = models.DateTimeField()
-    until = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    until = models.DateTimeField(_("raised only until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("scheduled alert")
