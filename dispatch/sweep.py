@@ -50,7 +50,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from grids.models import ANCESTRY_FIELDS, Role
-from workorders.models import SWEPT_STATUSES, Status, WorkOrder
+from workorders.models import OPEN_STATUSES, SWEPT_STATUSES, Status, WorkOrder
 
 from .models import Alert, AlertDue, AlertKind, EscalationStep, Notification, SweepMark
 
@@ -69,7 +69,6 @@ UNIT_STAFF = (
 SUPERVISORS = (Role.COMMANDER, Role.DISPATCHER, Role.CADRE)
 DUE_COLUMNS = ("workorder", "kind", "level", "unit", "due_at", "until")
 ALERT_COLUMNS = ("workorder", "kind", "level", "unit", "due_at", "raised_at")
-RUNNING = tuple(SWEPT_STATUSES) + (Status.SUSPENDED,)
 SETTLE_MARGIN = timedelta(minutes=5)
 MARK = "swept"
 
@@ -165,7 +164,7 @@ def _lock():
 def _alerts_close_settled(changed: QuerySet, now) -> int:
     """Open alerts of changed tickets that are resolved, closed or cancelled;
     sign-for alerts of tickets signed for since."""
-    settled = ~Q(workorder__status__in=RUNNING) | Q(
+    settled = ~Q(workorder__status__in=OPEN_STATUSES) | Q(
         kind=AlertKind.SIGN_OVERDUE, workorder__accepted_at__isnull=False
     )
     alerts = Alert.objects.filter(

@@ -94,6 +94,8 @@ SWEPT_STATUSES = (
     Status.IN_PROGRESS,
     Status.RETURNED,
 )
+# Not yet resolved, closed or cancelled: still someone's to handle.
+OPEN_STATUSES = (*SWEPT_STATUSES, Status.SUSPENDED)
 
 
 class Satisfaction(models.TextChoices):
@@ -357,13 +359,13 @@ class WorkOrder(Ancestry):
                 condition=Q(resolved_at__isnull=False),
                 name="wo_dash_resolved",
             ),
-            # Open = workorders.selectors.OPEN_STATUSES (suspended included),
+            # Open = OPEN_STATUSES (suspended included),
             # keyed down the tree so a town's or a village's are one range;
             # ``id`` also serves the dashboard's count of open alerts.
             models.Index(
                 fields=["town", "village", "grid", "resolve_deadline"],
                 include=["id", "district_id", "micro_grid_id", "category_id"],
-                condition=Q(status__in=(*SWEPT_STATUSES, Status.SUSPENDED)),
+                condition=Q(status__in=OPEN_STATUSES),
                 name="wo_dash_open_tree",
             ),
         ]

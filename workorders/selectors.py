@@ -9,16 +9,8 @@ from grids.models import Role
 from grids.selectors import ancestry_q, posts_covering, posts_of
 
 from .lifecycle import STEPS
-from .models import Category, Status, WorkOrder
+from .models import OPEN_STATUSES, Category, WorkOrder
 
-OPEN_STATUSES = (
-    Status.NEW,
-    Status.DISPATCHED,
-    Status.ACCEPTED,
-    Status.IN_PROGRESS,
-    Status.SUSPENDED,
-    Status.RETURNED,
-)
 DUE_SOON = timedelta(hours=24)
 
 

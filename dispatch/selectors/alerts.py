@@ -4,10 +4,10 @@ from django.db.models import Q, QuerySet
 
 from grids.models import OrgUnit
 from grids.selectors import ancestry_q
+from workorders.models import OPEN_STATUSES
 from workorders.selectors import workorders_scope_q
 
 from ..models import Alert, Notification
-from ..sweep import RUNNING
 
 
 def alerts_visible_to(user) -> QuerySet[Alert]:
@@ -21,7 +21,7 @@ def alerts_visible_to(user) -> QuerySet[Alert]:
 
 def alerts_open_q() -> Q:
     """Not closed, and the ticket still running (the sweep closes the row later)."""
-    return Q(closed_at__isnull=True, workorder__status__in=RUNNING)
+    return Q(closed_at__isnull=True, workorder__status__in=OPEN_STATUSES)
 
 
 def alerts_filtered(

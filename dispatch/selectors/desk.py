@@ -17,10 +17,14 @@ from grids.models import ANCESTRY_FIELDS, Department, Level, OrgUnit, Post, Role
 from grids.permissions import Perm
 from grids.selectors import ancestry_q, posts_of, scope_roots, units_visible_to
 from workorders.lifecycle import DISPATCHERS, STEPS, WORKERS
-from workorders.models import Attachment, Status, WorkOrder, WorkOrderEvent
+from workorders.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from workorders.selectors import workorders_visible_to
-
-from ..sweep import RUNNING
 
 QUEUE_STATUSES = (Status.NEW, Status.RETURNED)
 # Where the desk sends tickets. Micro-grids are left out of the choice (a
@@ -135,7 +139,7 @@ def deadline_state(ticket: WorkOrder, now=None) -> str:
     now = now or timezone.now()
     if ticket.status == Status.SUSPENDED:
         return "paused"
-    if ticket.status in RUNNING:
+    if ticket.status in OPEN_STATUSES:
         if now >= ticket.resolve_deadline:
             return "overdue"
         return "warning" if now >= ticket.warn_at else "ok"

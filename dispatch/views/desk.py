@@ -31,14 +31,13 @@ from grids.personal_data import mask_phone
 from grids.selectors import perms_on_row
 from jintan.errors import Conflict, DomainError
 from workorders.lifecycle import STEPS
-from workorders.models import Attachment
+from workorders.models import OPEN_STATUSES, Attachment
 from workorders.selectors import actions_allowed, workorders_visible_to
 
 from .. import services
 from ..forms import AlertFilterForm, DeskForm, QuickDispatchForm, TicketActionForm
 from ..selectors import desk
 from ..selectors.alerts import alerts_filtered, alerts_visible_to
-from ..sweep import RUNNING
 
 PAGE_SIZE = 50
 
@@ -207,7 +206,9 @@ def _ticket_render(request, ticket, *, bound=None, status=200):
 def _mark_open(alerts):
     # ``alerts_open_q`` for rows already loaded: not closed, ticket still running.
     for alert in alerts:
-        alert.is_open = alert.closed_at is None and alert.workorder.status in RUNNING
+        alert.is_open = (
+            alert.closed_at is None and alert.workorder.status in OPEN_STATUSES
+        )
 
 
 # The alert list --------------------------------------------------------------
