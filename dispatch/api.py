@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from grids.api.lookups import unit_in_scope
 from grids.api.permissions import HasRolePermission
 from grids.permissions import Perm
 from grids.selectors import units_visible_to
@@ -72,6 +73,21 @@ class NotificationReadInput(StrictSerializer):
     up_to = serializers.IntegerField(required=False, min_value=1)
 
 
+class AlertFilterInput(serializers.Serializer):
+    """The alert list's filters (other query parameters, such as the cursor,
+    are the paginator's)."""
+
+    kind = serializers.ChoiceField(choices=AlertKind.values, required=False)
+    level = serializers.IntegerField(min_value=0, required=False)
+    unit = serializers.IntegerField(min_value=1, required=False)
+    state = serializers.ChoiceField(choices=ALERT_STATES, required=False)
+
+
+class NotificationQueryInput(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, required=False)
+    wait = serializers.IntegerField(min_value=0, max_value=LONGEST_WAIT, required=False)
+
+
 class AlertListView(generics.ListAPIView):
     """Alerts in my scope, newest first. Filters: kind, level, unit, state."""
 
@@ -91,40 +107,14 @@ class AlertListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        params = self.request.query_params
-        problems = {}
-        kind = params.get("kind", "")
-        if kind and kind not in AlertKind.values:
-            problems["kind"] = [_("Unknown kind.")]
-        state = params.get("state", "")
-        if state and state not in ALERT_STATES:
-            problems["state"] = [_("Unknown state.")]
-        level = _int_or_none(params.get("level"), "level", problems)
-        unit_id = _int_or_none(params.get("unit"), "unit", problems)
-        unit = None
-        if unit_id is not None:
-            unit = units_visible_to(self.request.user).filter(pk=unit_id).first()
-            if unit is None:
-                problems["unit"] = [_("No such unit in your area.")]
-        if problems:
-            raise DomainError(_("Bad filter."), code="invalid", fields=problems)
-        return alerts_filtered(
-            alerts_visible_to(self.request.user),
-            kind=kind,
-            level=level,
-            unit=unit,
-            state=state,
-        )
-
-
-def _int_or_none(value, name, problems):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        problems[name] = [_("A whole number is required.")]
-        return None
+        filters = AlertFilterInput(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = dict(filters.validated_data)
+        if values.get("unit") is not None:
+            values["unit"] = unit_in_scope(
+                units_visible_to(self.request.user), values["unit"]
+            )
+        return alerts_filtered(alerts_visible_to(self.request.user), **values)
 
 
 class AlertAcknowledgeView(APIView):
@@ -161,15 +151,11 @@ class NotificationListView(APIView):
         responses=NotificationsOutput,
     )
     def get(self, request):
-        problems = {}
-        after = _int_or_none(request.query_params.get("after"), "after", problems)
-        wait = _int_or_none(request.query_params.get("wait"), "wait", problems)
-        if wait is not None and not 0 <= wait <= LONGEST_WAIT:
-            problems["wait"] = [_("Between 0 and 25 seconds.")]
-        if problems:
-            raise DomainError(_("Bad parameter."), code="invalid", fields=problems)
-        after = after or 0
-        give_up = time.monotonic() + (wait or 0)
+        params = NotificationQueryInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        after = params.validated_data.get("after") or 0
+        wait = params.validated_data.get("wait") or 0
+        give_up = time.monotonic() + wait
         while True:
             notes = list(
                 notifications_of(request.user).filter(id__gt=after)[:NOTIFICATIONS_PAGE]

@@ -16,6 +16,7 @@ from .. import registry, selectors
 from ..models import Household, Level, OrgUnit, Place, Resident
 from ..permissions import Perm
 from . import serializers as s
+from .lookups import unit_in_scope
 from .permissions import HasRolePermission
 
 READ = {"GET": Perm.VIEW_UNITS, "HEAD": Perm.VIEW_UNITS}
@@ -212,18 +213,8 @@ class RegistryViewSet(
         return self.output_class(row, context={"unmasked": unmasked}).data
 
     def _editable_unit(self, unit_id, field="unit"):
-        unit = (
-            selectors.units_visible_to(self.request.user, Perm.EDIT_REGISTRY)
-            .filter(pk=unit_id)
-            .first()
-        )
-        if unit is None:
-            raise DomainError(
-                _("No such unit in your area."),
-                code="invalid",
-                fields={field: [_("No such unit in your area.")]},
-            )
-        return unit
+        units = selectors.units_visible_to(self.request.user, Perm.EDIT_REGISTRY)
+        return unit_in_scope(units, unit_id, field=field)
 
     def _editable(self, row):
         if Perm.EDIT_REGISTRY not in selectors.perms_on_row(self.request.user, row):

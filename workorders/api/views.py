@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from grids import registry
+from grids.api.lookups import unit_in_scope
 from grids.api.permissions import HasRolePermission
 from grids.models import Department
 from grids.permissions import Perm
@@ -211,7 +212,9 @@ class WorkOrderActionView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         if "unit" in values:
-            values["unit"] = _visible_unit(request.user, values["unit"])
+            values["unit"] = unit_in_scope(
+                units_visible_to(request.user), values["unit"]
+            )
         references = {
             "owner": User.objects.filter(is_active=True),
             "department": Department.objects.filter(is_active=True),
@@ -269,17 +272,6 @@ def _found(candidates, pk, field):
             fields={field: [_("Not found.")]},
         )
     return found
-
-
-def _visible_unit(user, unit_id):
-    unit = units_visible_to(user).filter(pk=unit_id).first()
-    if unit is None:
-        raise DomainError(
-            _("No such unit in your area."),
-            code="invalid",
-            fields={"unit": [_("No such unit in your area.")]},
-        )
-    return unit
 
 
 class HotlineIntakeView(APIView):
