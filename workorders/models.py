@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Ancestry, Department, OrgUnit
+from grids.models import ANCESTRY_FIELDS, Ancestry, Department, OrgUnit
 
 
 class CalendarDayKind(models.TextChoices):
@@ -311,11 +311,7 @@ class WorkOrder(Ancestry):
                     "warn_at",
                     "created_at",
                     "unit_id",
-                    "district_id",
-                    "town_id",
-                    "village_id",
-                    "grid_id",
-                    "micro_grid_id",
+                    *ANCESTRY_FIELDS,
                 ],
                 condition=Q(status__in=SWEPT_STATUSES),
                 name="wo_sweep",
@@ -335,25 +331,14 @@ class WorkOrder(Ancestry):
             # ancestry (scope and grouping) and the category.
             models.Index(
                 fields=["created_at"],
-                include=[
-                    "district_id",
-                    "town_id",
-                    "village_id",
-                    "grid_id",
-                    "micro_grid_id",
-                    "category_id",
-                ],
+                include=[*ANCESTRY_FIELDS, "category_id"],
                 name="wo_dash_created",
             ),
             models.Index(
                 fields=["resolved_at"],
                 include=[
                     "resolve_deadline",
-                    "district_id",
-                    "town_id",
-                    "village_id",
-                    "grid_id",
-                    "micro_grid_id",
+                    *ANCESTRY_FIELDS,
                     "category_id",
                 ],
                 condition=Q(resolved_at__isnull=False),
