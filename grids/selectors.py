@@ -10,6 +10,7 @@ per post. Every API view, admin page and export starts from these functions.
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from .models import (
@@ -20,6 +21,7 @@ from .models import (
     Place,
     Post,
     Resident,
+    Role,
 )
 from .permissions import ALL_PERMS, ROLE_PERMISSIONS, Perm
 
@@ -42,6 +44,14 @@ def posts_of(user) -> list[Post]:
         )
         user._active_posts = cached
     return cached
+
+
+def viewer_posted_at(unit: OrgUnit, role: Role):
+    """An unsaved user whose one post is ``role`` on ``unit``: what anyone
+    posted there sees, for work done ahead on their behalf (caches)."""
+    viewer = get_user_model()(username=f"viewer-{role}-{unit.pk}")
+    viewer._active_posts = [Post(unit=unit, role=role)]
+    return viewer
 
 
 def scope_roots(user, perm: Perm) -> list[OrgUnit]:

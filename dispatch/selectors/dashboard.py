@@ -37,10 +37,14 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.models import User
-from grids.models import ANCESTRY_LEVELS, Level, OrgUnit, Post, Role
+from grids.models import ANCESTRY_LEVELS, Level, OrgUnit, Role
 from grids.permissions import Perm
-from grids.selectors import ancestry_q, scope_roots, units_visible_to
+from grids.selectors import (
+    ancestry_q,
+    scope_roots,
+    units_visible_to,
+    viewer_posted_at,
+)
 from workorders.models import Category, WorkOrder
 from workorders.selectors import OPEN_STATUSES, workorders_scope_q
 
@@ -312,8 +316,7 @@ def dashboards_prepare(*, now: datetime | None = None) -> int:
         level__in=(Level.DISTRICT, Level.TOWN), is_active=True
     )
     for unit in units:
-        viewer = User(username=f"dashboard-{unit.pk}")
-        viewer._active_posts = [Post(unit=unit, role=Role.COMMANDER)]
+        viewer = viewer_posted_at(unit, Role.COMMANDER)
         dashboard_summary(viewer, unit, now=now, fresh=True, boundaries=False)
     return len(units)
 
