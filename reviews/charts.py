@@ -9,7 +9,9 @@ container through its ``viewBox``; colours come from ``reviews.css``.
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from .presenting import count_text, percent
+from jintan.formats import percent
+
+from .presenting import count_text
 
 BAR_ROW = 26
 LABEL_WIDTH = 150

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from dispatch.models import AlertKind
 from grids.models import Level
+from jintan.formats import percent
 from workorders.models import Satisfaction, Source
 
 from .models import Kind, Report
@@ -56,10 +57,6 @@ CARDS = (
     "overdue_open",
     "satisfaction_rate",
 )
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def count_text(value: int | None) -> str:

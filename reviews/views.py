@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from grids.models import Level
 from jintan.errors import DomainError
+from jintan.formats import percent
 from workorders.models import Source
 from workorders.selectors import workorders_scope_q
 
@@ -27,7 +28,7 @@ from .figures import Scope
 from .figures.behind import FIGURES, tickets_behind
 from .models import Kind, Report
 from .periods import Period
-from .presenting import percent, present
+from .presenting import present
 
 INDEX_LEVELS = (Level.DISTRICT, Level.TOWN, Level.VILLAGE)
 TICKETS_PAGE = 100

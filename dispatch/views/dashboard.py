@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grids.models import Level, OrgUnit
+from jintan.formats import percent
 
 from ..selectors.dashboard import (
     FIELD_NAMES,
@@ -117,11 +118,6 @@ def _unit(request) -> OrgUnit:
 
 
 # -- figures as shown ---------------------------------------------------------
-
-
-def percent(rate: float | None) -> str:
-    """98.3% (one decimal, as dashboard.js writes it); a dash for no rate."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _kpis(board: Dashboard) -> list[dict]:
